@@ -39,8 +39,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# An activation is its function and its derivative written in terms of its *output* a = f(z),
-# so backprop needs no copy of z.
 LEAKY_SLOPE = 0.01  # the slope of leaky relu for z < 0, as torch.nn.LeakyReLU's default
 
 
@@ -48,8 +46,11 @@ def _tanh(z):
     return np.tanh(z, out=z)
 
 
-def _tanh_grad(a):
-    return 1.0 - a * a
+def _tanh_backprop(delta, a):
+    """delta *= 1 - a^2"""
+    t = np.multiply(a, a)
+    np.subtract(1.0, t, out=t)
+    delta *= t
 
 
 def _sigmoid(z):
@@ -61,52 +62,63 @@ def _sigmoid(z):
     return z
 
 
-def _sigmoid_grad(a):
-    return a * (1.0 - a)
+def _sigmoid_backprop(delta, a):
+    """delta *= a (1 - a)"""
+    t = np.subtract(1.0, a)
+    t *= a
+    delta *= t
 
 
 def _relu(z):
     return np.maximum(z, 0.0, out=z)
 
 
-def _relu_grad(a):
-    return (a > 0.0).astype(a.dtype)
+def _relu_backprop(delta, a):
+    """delta *= [a > 0]"""
+    np.multiply(delta, a > 0.0, out=delta)
 
 
 def _leaky_relu(z):
     return np.multiply(z, np.where(z > 0.0, 1.0, LEAKY_SLOPE), out=z)
 
 
-def _leaky_relu_grad(a):
-    return np.where(a > 0.0, 1.0, LEAKY_SLOPE)
+def _leaky_relu_backprop(delta, a):
+    """delta *= 1 where a > 0, else the leak slope"""
+    delta *= np.where(a > 0.0, 1.0, LEAKY_SLOPE)
 
 
 def _identity(z):
     return z
 
 
-def _identity_grad(a):
-    return np.ones_like(a)
+def _identity_backprop(delta, a):
+    """f' = 1: delta is unchanged"""
 
 
 @dataclass(frozen=True)
 class Activation:
-    """An activation ``f`` with ``fn`` (in place on z) and ``grad`` (f' from the output a)."""
+    """An activation: ``fn`` computes f(z) in place; ``backprop(delta, a)`` does delta *= f'(z)
+    in place, with f' written in terms of the output a = f(z) so backprop needs no copy of z."""
 
     name: str
     fn: object
-    grad: object
+    backprop: object
     latex: str
 
 
 ACTIVATIONS = {
-    "tanh": Activation("tanh", _tanh, _tanh_grad, r"f(z)=\tanh z,\; f'=1-a^2"),
-    "relu": Activation("relu", _relu, _relu_grad, r"f(z)=\max(0,z),\; f'=[z>0]"),
+    "tanh": Activation("tanh", _tanh, _tanh_backprop, r"f(z)=\tanh z,\; f'=1-a^2"),
+    "relu": Activation("relu", _relu, _relu_backprop, r"f(z)=\max(0,z),\; f'=[z>0]"),
     "leaky_relu": Activation(
-        "leaky_relu", _leaky_relu, _leaky_relu_grad, r"f(z)=\max(0.01z,z),\; f'\in\{0.01,1\}"
+        "leaky_relu",
+        _leaky_relu,
+        _leaky_relu_backprop,
+        r"f(z)=\max(0.01z,z),\; f'\in\{0.01,1\}",
     ),
-    "sigmoid": Activation("sigmoid", _sigmoid, _sigmoid_grad, r"f(z)=1/(1+e^{-z}),\; f'=a(1-a)"),
-    "linear": Activation("linear", _identity, _identity_grad, r"f(z)=z,\; f'=1"),
+    "sigmoid": Activation(
+        "sigmoid", _sigmoid, _sigmoid_backprop, r"f(z)=1/(1+e^{-z}),\; f'=a(1-a)"
+    ),
+    "linear": Activation("linear", _identity, _identity_backprop, r"f(z)=z,\; f'=1"),
 }
 
 
@@ -257,8 +269,10 @@ class Model:
             np.matmul(np.swapaxes(a_prev, -1, -2), delta, out=gWs[i])
             np.sum(delta, axis=-2, out=gbs[i])
             if i > 0:
-                delta = delta @ np.swapaxes(Ws[i], -1, -2)
-                delta *= self.activation.grad(a_prev)
+                W_t = np.swapaxes(Ws[i], -1, -2)
+                # One output: delta W^T is an outer product, far cheaper as a broadcast product.
+                delta = delta * W_t if delta.shape[-1] == 1 else delta @ W_t
+                self.activation.backprop(delta, a_prev)
 
     def forward(self, X):
         """Raw outputs for inputs ``X`` (n, d): shape (n,) for one output, else (n, k)."""

@@ -1,0 +1,646 @@
+"""Pure figure builders for the dashboard: history or data set in, ``go.Figure`` out.
+
+No widgets here (the UI decides where a figure goes); every function takes plain data and
+returns a figure, so each one is tested by its traces and axes without Streamlit.
+
+Conventions shared by every chart:
+
+- Colours come from the Okabe-Ito palette (safe for the common colour-vision deficiencies);
+  continuous colour uses Viridis, probabilities a blue-white-orange diverging scale.
+- Non-finite numbers never reach a trace: they are dropped (lines, points) or left as gaps
+  (``None`` in heatmaps). On a log axis, values <= 0 are dropped too (they have no position).
+- Long histories are decimated to ``MAX_POINTS`` rows before plotting, keeping each bucket's
+  minimum and maximum so a loss spike stays visible; data sets are thinned to ``MAX_SCATTER``
+  points each (the title says so), so no figure passes ~300 kB of JSON.
+- Compact margins and a horizontal legend above the plot area, so four charts fit in a grid
+  and the legend never covers the data.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+# Okabe & Ito (2008), "Color Universal Design": distinguishable with any common colour deficiency.
+OKABE_ITO = [
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#D55E00",  # vermillion
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#F0E442",  # yellow
+    "#000000",  # black
+]
+COLORS = {
+    "batch": "#56B4E9",
+    "smoothed": "#0072B2",
+    "train": "#009E73",
+    "val": "#D55E00",
+    "grad": "#0072B2",
+    "update": "#E69F00",
+    "lr": "#009E73",
+    "model": "#000000",
+}
+# Probability of class 1: blue (class 0) -> white (undecided) -> orange (class 1).
+PROBA_SCALE = [[0.0, OKABE_ITO[0]], [0.5, "#F7F7F7"], [1.0, OKABE_ITO[1]]]
+TRAIN_MARKER = "circle"
+VAL_MARKER = "x"
+
+MAX_POINTS = 2000  # rows per line chart: keeps a figure well under 300 kB after 100,000 steps
+MAX_LINES = 20  # parameter trajectories: more lines than this are unreadable
+MAX_SCATTER = 2500  # points per data set in a scatter: keeps a figure under 300 kB
+MAX_SNAPSHOTS = 300  # heatmap columns in weight_distributions
+MAX_LAYERS = 6  # weight-distribution subplots
+PARAM_COLUMN = re.compile(r"^\w+\[\d+(,\d+)*\]$")  # "W1[0,0]", "b1[0]"
+
+
+# ---------------------------------------------------------------------------------------------
+# data helpers
+
+
+def decimate(df: pd.DataFrame, max_points: int = MAX_POINTS, by=None) -> pd.DataFrame:
+    """Keep at most ``max_points`` rows of ``df``, spread evenly, first and last always kept.
+
+    Parameters
+    ----------
+    df : DataFrame, n rows in plotting order.
+    max_points : int, upper bound on the rows returned.
+    by : str or list of str, optional
+        Columns whose spikes must survive. The rows are cut into equal buckets and, per bucket
+        and per column, the rows holding the minimum and the maximum are kept (the "min-max"
+        downsampling of plotting libraries), so a single huge batch loss is never lost.
+        Without ``by`` the rows are picked at evenly spaced positions.
+
+    Returns
+    -------
+    DataFrame, a subset of the rows of ``df`` in their original order (index unchanged).
+    """
+    n = len(df)
+    if n <= max_points:
+        return df
+    cols = [c for c in ([by] if isinstance(by, str) else by or []) if c in df.columns]
+    n_buckets = (max_points - 2) // (2 * len(cols)) if cols else 0
+    if n_buckets < 1:
+        keep = np.linspace(0, n - 1, max_points).round().astype(int)
+    else:
+        bucket = np.arange(n) * n_buckets // n
+        extremes = [_bucket_argextremes(df[c].to_numpy(float), bucket) for c in cols]
+        keep = np.concatenate([[0, n - 1], *extremes])
+    return df.iloc[np.unique(keep)]
+
+
+def _bucket_argextremes(values: np.ndarray, bucket: np.ndarray) -> np.ndarray:
+    """Row positions of the finite minimum and maximum of ``values`` within each bucket."""
+    finite = np.isfinite(values)
+    low = np.where(finite, values, np.inf)
+    high = np.where(finite, -values, np.inf)
+    found = []
+    for key in (low, high):
+        order = np.lexsort((key, bucket))  # by bucket, then by value within the bucket
+        starts = np.r_[0, np.flatnonzero(np.diff(bucket[order])) + 1]
+        found.append(order[starts])
+    return np.concatenate(found)
+
+
+def smooth(values, weight: float) -> np.ndarray:
+    """TensorBoard's debiased exponential moving average.
+
+    With ``w = weight`` and the finite values ``v_1..v_t`` seen so far::
+
+        m_t = w * m_{t-1} + (1 - w) * v_t,   m_0 = 0
+        s_t = m_t / (1 - w^t)                 (debiasing: the first point is v_1, not (1-w) v_1)
+
+    which equals the weighted mean ``sum_i w^(t-i) v_i / sum_i w^(t-i)``; that is pandas'
+    ``ewm(alpha=1 - w, adjust=True)``. Non-finite values are skipped (they do not count in
+    ``t``) and come back as NaN so callers drop them.
+
+    Parameters
+    ----------
+    values : array-like, shape (n,)
+    weight : float in [0, 1); 0 returns the values unchanged.
+
+    Returns
+    -------
+    ndarray, shape (n,), float64.
+    """
+    if not 0.0 <= weight < 1.0:
+        raise ValueError(f"smoothing must be at least 0 and below 1, got {weight}")
+    v = np.asarray(values, dtype=float)
+    finite = np.isfinite(v)
+    s = pd.Series(np.where(finite, v, np.nan))
+    out = s.ewm(alpha=1.0 - weight, adjust=True, ignore_na=True).mean().to_numpy()
+    return np.where(finite, out, np.nan)
+
+
+def param_columns(history: pd.DataFrame) -> list[str]:
+    """The history columns that track one parameter each (``"W1[0,0]"``, ``"b1[0]"``)."""
+    return [c for c in history.columns if PARAM_COLUMN.match(str(c))]
+
+
+def history_csv(history: pd.DataFrame) -> bytes:
+    """The history as UTF-8 CSV bytes, one row per step, for ``st.download_button``."""
+    buffer = io.StringIO()
+    history.to_csv(buffer, index=False)
+    return buffer.getvalue().encode("utf-8")
+
+
+def _finite(x, y, positive: bool = False):
+    """``x``, ``y`` as float arrays without the points where either is non-finite.
+
+    ``positive=True`` also drops ``y <= 0`` (no place on a log axis).
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    if positive:
+        ok &= y > 0
+    return x[ok], y[ok]
+
+
+def _gaps(z: np.ndarray) -> np.ndarray:
+    """Heatmap values as float32 (half the JSON of float64, ample for a colour), every
+    non-finite cell replaced by ``None`` (drawn as a gap)."""
+    z = np.asarray(z, dtype=np.float32)
+    return z if np.isfinite(z).all() else np.where(np.isfinite(z), z, None)
+
+
+# ---------------------------------------------------------------------------------------------
+# layout helpers
+
+
+def _style(fig: go.Figure, title: str, x_title: str, y_title: str, **layout) -> go.Figure:
+    """Apply the shared look: white template, compact margins, legend above the plot area."""
+    fig.update_layout(
+        template="plotly_white",
+        title={"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 14}},
+        margin={"l": 55, "r": 15, "t": 60, "b": 45},
+        legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom",
+                "font": {"size": 11}},
+        hovermode="closest",
+        **layout,
+    )
+    fig.update_xaxes(title_text=x_title)
+    fig.update_yaxes(title_text=y_title)
+    return fig
+
+
+def _note(fig: go.Figure, text: str) -> go.Figure:
+    """Write ``text`` in the middle of an otherwise empty figure."""
+    fig.add_annotation(text=text, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+                       font={"size": 13, "color": "#666666"})
+    return fig
+
+
+def _line(x, y, name: str, color: str, positive: bool = False, **kw) -> go.Scatter:
+    """A line trace through the finite points of (x, y)."""
+    x, y = _finite(x, y, positive)
+    return go.Scatter(x=x, y=y, name=name, line={"color": color}, **{"mode": "lines", **kw})
+
+
+# ---------------------------------------------------------------------------------------------
+# training curves
+
+
+def _x_column(x: str) -> str:
+    if x not in ("step", "epoch"):
+        raise ValueError(f"the x axis can show 'step' or 'epoch', not {x!r}")
+    return x
+
+
+def _eval_rows(history: pd.DataFrame) -> pd.DataFrame:
+    """The rows where train/val loss were measured (all rows when there is no ``eval`` column)."""
+    if "eval" not in history.columns:
+        return history
+    return history[history["eval"].fillna(False).astype(bool)]
+
+
+def loss_curve(history: pd.DataFrame, smoothing: float = 0.0, log_y: bool = False,
+               x: str = "step") -> go.Figure:
+    """Loss against step or epoch.
+
+    Traces: ``"batch loss"`` (the per-step objective; faint when a smoothed line is drawn),
+    ``"batch loss (smoothed)"`` when ``smoothing > 0`` (TensorBoard EMA, see ``smooth``,
+    computed on every step before decimation), ``"train loss"`` and ``"val loss"`` at the
+    evaluation rows, each only when its column exists and holds finite values.
+
+    Parameters
+    ----------
+    history : DataFrame with ``step``, ``epoch``, ``loss``; optionally ``train_loss``,
+        ``val_loss``, ``eval``.
+    smoothing : float in [0, 1), EMA weight; 0 draws the raw batch loss only.
+    log_y : bool, log-scale loss axis (values <= 0 are then dropped).
+    x : "step" or "epoch".
+    """
+    col = _x_column(x)
+    y_title = "loss (log scale)" if log_y else "loss"
+    fig = _style(go.Figure(), "Loss", col, y_title, uirevision=f"loss-{col}-{log_y}")
+    fig.update_yaxes(type="log" if log_y else "linear")
+    if history.empty or "loss" not in history.columns:
+        return _note(fig, "no steps yet: press Train")
+    steps = history[[col, "loss"]].copy()
+    if smoothing > 0:
+        steps["smoothed"] = smooth(steps["loss"], smoothing)
+    steps = decimate(steps, by="loss")
+    raw_style = {"opacity": 0.35} if smoothing > 0 else {}
+    fig.add_trace(_line(steps[col], steps["loss"], "batch loss", COLORS["batch"], log_y,
+                        **raw_style))
+    if smoothing > 0:
+        fig.add_trace(_line(steps[col], steps["smoothed"], "batch loss (smoothed)",
+                            COLORS["smoothed"], log_y))
+    evals = _eval_rows(history)
+    for role in ("train", "val"):
+        column = f"{role}_loss"
+        if column in evals.columns and np.isfinite(evals[column].to_numpy(float)).any():
+            rows = decimate(evals[[col, column]], by=column)
+            fig.add_trace(_line(rows[col], rows[column], f"{role} loss", COLORS[role], log_y,
+                                mode="lines+markers", marker={"size": 4}))
+    return fig
+
+
+def metric_curve(history: pd.DataFrame, x: str = "step", label: str = "metric") -> go.Figure:
+    """Train and validation metric (R^2 or accuracy) at the evaluation rows.
+
+    ``label`` names the metric on the y axis (the UI knows whether it is R^2 or accuracy).
+    """
+    col = _x_column(x)
+    fig = _style(go.Figure(), label.capitalize(), col, label, uirevision=f"metric-{col}")
+    evals = _eval_rows(history)
+    for column, name in (("train_metric", "train"), ("val_metric", "val")):
+        if column in evals.columns and np.isfinite(evals[column].to_numpy(float)).any():
+            rows = decimate(evals[[col, column]], by=column)
+            fig.add_trace(_line(rows[col], rows[column], f"{name} {label}", COLORS[name]))
+    return fig if fig.data else _note(fig, "no evaluations yet")
+
+
+def param_trajectories(history: pd.DataFrame, names: Sequence[str],
+                       max_lines: int = MAX_LINES) -> go.Figure:
+    """One line per parameter (value against step), for models small enough to track each one.
+
+    Only the first ``max_lines`` of ``names`` found in ``history`` are drawn; the title says
+    so when some are left out.
+    """
+    present = [n for n in names if n in history.columns]
+    shown = present[:max_lines]
+    title = "Parameters"
+    if len(present) > len(shown):
+        title += f" (first {len(shown)} of {len(present)} shown)"
+    fig = _style(go.Figure(), title, "step", "parameter value", uirevision="params")
+    if history.empty or not shown:
+        return _note(fig, "no parameter values recorded")
+    rows = decimate(history[["step", *shown]])  # parameters move smoothly: even spacing suffices
+    for i, name in enumerate(shown):
+        fig.add_trace(_line(rows["step"], rows[name], name, OKABE_ITO[i % len(OKABE_ITO)]))
+    fig.update_layout(legend={"font": {"size": 9}})
+    return fig
+
+
+def gradient_chart(history: pd.DataFrame, log_y: bool = True) -> go.Figure:
+    """Gradient norm ``||g||_2`` and update size ``||theta_t - theta_(t-1)||_2`` per step,
+    with the learning rate on a secondary (right, linear) axis."""
+    y_title = "norm (log scale)" if log_y else "norm"
+    fig = _style(go.Figure(), "Gradient and update size", "step", y_title,
+                 uirevision=f"grad-{log_y}")
+    fig.update_layout(yaxis={"type": "log" if log_y else "linear"},
+                      yaxis2={"title": {"text": "learning rate"}, "overlaying": "y",
+                              "side": "right", "showgrid": False, "rangemode": "tozero"},
+                      margin={"r": 60})
+    columns = [c for c in ("grad_norm", "update_norm", "lr") if c in history.columns]
+    if history.empty or not columns:
+        return _note(fig, "no steps yet: press Train")
+    rows = decimate(history[["step", *columns]], by=[c for c in columns if c != "lr"])
+    for column, name, color in (("grad_norm", "gradient norm", COLORS["grad"]),
+                                ("update_norm", "update size", COLORS["update"])):
+        if column in rows.columns:
+            fig.add_trace(_line(rows["step"], rows[column], name, color, log_y))
+    if "lr" in rows.columns:
+        fig.add_trace(_line(rows["step"], rows["lr"], "learning rate", COLORS["lr"],
+                            yaxis="y2", line_dash="dot"))
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# weights
+
+
+def _weight_layers(layout) -> list:
+    """The weight matrices of ``layout`` (2-D entries); every entry if there are none."""
+    matrices = [entry for entry in layout if len(entry[2]) >= 2]
+    return matrices or list(layout)
+
+
+def _histograms(values: np.ndarray, bins: int):
+    """Per-row histogram of ``values`` (snapshots, weights) over shared bins.
+
+    Returns ``(centres (bins,), counts (bins, snapshots))``; non-finite weights are not counted.
+    """
+    finite = np.isfinite(values)
+    lo, hi = (values[finite].min(), values[finite].max()) if finite.any() else (0.0, 0.0)
+    if hi - lo < 1e-12:
+        lo, hi = lo - 0.5, hi + 0.5
+    edges = np.linspace(lo, hi, bins + 1)
+    safe = np.where(finite, values, lo)
+    index = np.clip(((safe - lo) / (hi - lo) * bins).astype(int), 0, bins - 1)
+    rows = np.broadcast_to(np.arange(values.shape[0])[:, None], values.shape)
+    flat = (index * values.shape[0] + rows)[finite]
+    counts = np.bincount(flat, minlength=bins * values.shape[0]).reshape(bins, values.shape[0])
+    return (edges[:-1] + edges[1:]) / 2, counts
+
+
+def weight_distributions(steps, thetas, layout, bins: int = 40) -> go.Figure:
+    """How the weights of each layer spread out over training: one heatmap per weight matrix.
+
+    x is the step of the snapshot, y the weight value (``bins`` equal bins spanning the
+    layer's range over the whole run), colour the number of that layer's weights in the bin.
+
+    Parameters
+    ----------
+    steps : array-like, shape (s,), the step of each snapshot.
+    thetas : array-like, shape (s, p), the flat parameter vector at each snapshot.
+    layout : list of (name, slice, shape) over the flat vector; 2-D entries are drawn
+        (the first ``MAX_LAYERS``, the title says so), or every entry when there are no
+        matrices. Snapshots are thinned to ``MAX_SNAPSHOTS`` evenly spaced columns.
+    """
+    steps, thetas = np.asarray(steps, dtype=float), np.atleast_2d(np.asarray(thetas, float))
+    layers = _weight_layers(layout)
+    title = "Weight distributions over time (colour = number of weights)"
+    if len(layers) > MAX_LAYERS:
+        title += f", first {MAX_LAYERS} of {len(layers)} layers"
+        layers = layers[:MAX_LAYERS]
+    if len(steps) == 0 or not layers:
+        return _note(_style(go.Figure(), title, "step", "weight value"), "no snapshots yet")
+    keep = np.unique(np.linspace(0, len(steps) - 1, MAX_SNAPSHOTS).round().astype(int))
+    steps, thetas = steps[keep], thetas[keep]
+    fig = make_subplots(rows=len(layers), cols=1, shared_xaxes=True, vertical_spacing=0.06,
+                        subplot_titles=[f"{name} {tuple(shape)}" for name, _, shape in layers])
+    for row, (_, sl, _) in enumerate(layers, start=1):
+        centres, counts = _histograms(thetas[:, sl], bins)
+        fig.add_trace(go.Heatmap(x=steps, y=centres, z=counts, colorscale="Viridis",
+                                 showscale=False, name=layers[row - 1][0],
+                                 hovertemplate="step %{x}<br>weight %{y:.3g}<br>"
+                                               "%{z} weights<extra></extra>"), row=row, col=1)
+    _style(fig, title, "", "", height=max(320, 170 * len(layers) + 80))
+    fig.update_xaxes(title_text="step", row=len(layers), col=1)
+    fig.update_yaxes(title_text="weight value")
+    fig.update_annotations(font_size=11)
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# data set views
+
+
+def _points(data, limit: int | None = MAX_SCATTER):
+    """``(X (m, d), y (m,), (m, n_finite))``: the rows of ``data`` with finite values, at most
+    ``limit`` of them kept at evenly spaced positions (deterministic, so nothing flickers)."""
+    X, y = np.asarray(data.X, dtype=float), np.asarray(data.y)
+    X = X[:, None] if X.ndim == 1 else X
+    ok = np.isfinite(X).all(axis=1)
+    if np.issubdtype(y.dtype, np.number):
+        ok &= np.isfinite(y.astype(float))
+    X, y = X[ok], y[ok]
+    m = len(y) if limit is None else min(limit, len(y))
+    keep = np.unique(np.linspace(0, len(y) - 1, m).round().astype(int))
+    return X[keep], y[keep], (len(keep), len(y))
+
+
+def _roles(train, val) -> list:
+    """``[(train, "train"), (val, "val")]`` without a missing validation set."""
+    return [(d, role) for d, role in ((train, "train"), (val, "val")) if d is not None]
+
+
+def _marker(role: str, **style) -> dict:
+    """Scatter marker: filled circles for training points, crosses for validation points."""
+    return {"size": 6, "symbol": TRAIN_MARKER if role == "train" else VAL_MARKER, **style}
+
+
+def _subset_note(train, val) -> str:
+    """\" (5,000 of 80,000 points shown)\" when a data set was thinned, else ""."""
+    counts = [_points(d)[2] for d, _ in _roles(train, val)]
+    shown, total = sum(c[0] for c in counts), sum(c[1] for c in counts)
+    return f" ({shown:,} of {total:,} points shown)" if shown < total else ""
+
+
+def _feature_name(data, j: int) -> str:
+    names = getattr(data, "feature_names", None)
+    return str(names[j]) if names is not None and j < len(names) else f"x{j + 1}"
+
+
+def _target_name(data) -> str:
+    return getattr(data, "target_name", None) or "target"
+
+
+def _class_labels(train, val) -> np.ndarray:
+    """Class indices to draw: ``0..len(classes)-1`` plus any other index found in ``y``."""
+    classes = getattr(train, "classes", None)
+    n = 0 if classes is None else len(classes)
+    seen = np.concatenate([np.asarray(d.y).astype(int) for d, _ in _roles(train, val)])
+    return np.union1d(np.arange(n), seen).astype(int)
+
+
+def _class_name(data, i: int) -> str:
+    """``data.classes[i]`` when known, else the index."""
+    classes = getattr(data, "classes", None)
+    return str(classes[i]) if classes is not None and 0 <= i < len(classes) else str(i)
+
+
+def _class_traces(data, role: str, labels, second) -> list[go.Scatter]:
+    """One scatter trace per class (colour = class); ``second(X, y)`` gives the y coordinate."""
+    X, y, _ = _points(data)
+    y = y.astype(int)
+    traces = []
+    for label in labels:
+        mask = y == label
+        if mask.any():
+            name = _class_name(data, label)
+            color = OKABE_ITO[label % len(OKABE_ITO)]
+            traces.append(go.Scatter(
+                x=X[mask, 0], y=second(X[mask], y[mask]), mode="markers", legendgroup=name,
+                name=f"{name} ({role})",
+                marker=_marker(role, color=color, line={"width": 0.5, "color": "#333333"})))
+    return traces
+
+
+def data_scatter(train, val=None) -> go.Figure:
+    """The data set at a glance; validation points are crosses, training points circles.
+
+    - regression, 1 feature: feature against target;
+    - regression, 2+ features: first two features, colour = target (Viridis);
+    - classification: first two features (feature against class with 1 feature),
+      one colour per class.
+    """
+    d = _points(train)[0].shape[1]
+    note = _subset_note(train, val)
+    if train.task == "classification":
+        return _classification_scatter(train, val, d, note)
+    target, x_title = _target_name(train), _feature_name(train, 0)
+    if d == 1:
+        fig = _style(go.Figure(), "Data" + note, x_title, target)
+    else:
+        colorbar = {"title": {"text": target}, "thickness": 12}
+        fig = _style(go.Figure(), f"Data (colour = {target}){note}", x_title,
+                     _feature_name(train, 1),
+                     coloraxis={"colorscale": "Viridis", "colorbar": colorbar})
+    for data, role in _roles(train, val):
+        X, y, _ = _points(data)
+        y = y.astype(float)
+        if d == 1:
+            fig.add_trace(go.Scatter(x=X[:, 0], y=y, mode="markers", name=role,
+                                     marker=_marker(role, color=COLORS[role])))
+        else:
+            fig.add_trace(go.Scatter(x=X[:, 0], y=X[:, 1], mode="markers", name=role,
+                                     marker=_marker(role, color=y, coloraxis="coloraxis")))
+    return fig
+
+
+def _classification_scatter(train, val, d: int, note: str) -> go.Figure:
+    """``data_scatter`` for a classification data set."""
+    if d >= 2:
+        y_title, second = _feature_name(train, 1), (lambda X, y: X[:, 1])
+    else:
+        y_title, second = f"{_target_name(train)} (class)", (lambda X, y: y)
+    fig = _style(go.Figure(), "Data" + note, _feature_name(train, 0), y_title)
+    labels = _class_labels(train, val)
+    for data, role in _roles(train, val):
+        fig.add_traces(_class_traces(data, role, labels, second))
+    return fig
+
+
+def _predict(predict, X: np.ndarray) -> np.ndarray:
+    """``predict(X)`` as a flat float array (models return (m,) or (m, 1))."""
+    return np.asarray(predict(X), dtype=float).reshape(-1)
+
+
+def regression_fit(train, val, predict: Callable[[np.ndarray], np.ndarray],
+                   n_line: int = 200) -> go.Figure:
+    """How well the model fits a regression data set.
+
+    1 feature: the points and the fitted curve, ``predict`` evaluated at ``n_line`` evenly
+    spaced x over the data's range. 2+ features: predicted against actual target, with the
+    ``y = x`` diagonal (a perfect model puts every point on it).
+
+    ``predict`` maps X (m, d) to predictions (m,).
+    """
+    if _points(train)[0].shape[1] > 1:
+        return _predicted_vs_actual(train, val, predict)
+    note, target = _subset_note(train, val), _target_name(train)
+    fig = _style(go.Figure(), "Model fit" + note, _feature_name(train, 0), target)
+    xs = []
+    for data, role in _roles(train, val):
+        X, y, _ = _points(data)
+        xs.append(X[:, 0])
+        fig.add_trace(go.Scatter(x=X[:, 0], y=y.astype(float), mode="markers", name=role,
+                                 marker=_marker(role, color=COLORS[role])))
+    xs = np.concatenate(xs)
+    if len(xs):
+        grid = np.linspace(xs.min(), xs.max(), n_line)
+        fig.add_trace(_line(grid, _predict(predict, grid[:, None]), "model", COLORS["model"],
+                            line_width=2.5))
+    return fig
+
+
+def _predicted_vs_actual(train, val, predict) -> go.Figure:
+    """``regression_fit`` for 2+ features: predicted against actual, with ``y = x``."""
+    target = _target_name(train)
+    fig = _style(go.Figure(), "Predicted vs actual" + _subset_note(train, val),
+                 f"actual {target}", f"predicted {target}")
+    ends = []
+    for data, role in _roles(train, val):
+        X, y, _ = _points(data)
+        actual, pred = _finite(y, _predict(predict, X))
+        ends += [actual.min(), actual.max(), pred.min(), pred.max()] if len(actual) else []
+        fig.add_trace(go.Scatter(x=actual, y=pred, mode="markers", name=role,
+                                 marker=_marker(role, color=COLORS[role])))
+    if ends:
+        lo, hi = min(ends), max(ends)
+        fig.add_trace(go.Scatter(x=[lo, hi], y=[lo, hi], mode="lines", name="y = x",
+                                 line={"color": "#666666", "dash": "dash"}))
+    return fig
+
+
+def _grid_axes(train, val, resolution: int, feature_ranges=None) -> list[np.ndarray]:
+    """Evenly spaced values of features 0 and 1 covering the data plus a 10 % margin."""
+    if feature_ranges is None:
+        X = np.concatenate([_points(d, None)[0][:, :2] for d, _ in _roles(train, val)])
+        lo, hi = X.min(axis=0), X.max(axis=0)
+        pad = np.where(hi > lo, 0.1 * (hi - lo), 0.5)
+        feature_ranges = list(zip(lo - pad, hi + pad, strict=True))
+    return [np.linspace(lo, hi, resolution) for lo, hi in feature_ranges]
+
+
+def boundary_grid(train, val=None, resolution: int = 80, feature_ranges=None):
+    """The points where ``decision_boundary`` evaluates the model.
+
+    Returns ``(gx (r,), gy (r,), G (r*r, d))``: row ``i * r + j`` of ``G`` is
+    ``(gx[j], gy[i], mean of the other training features)``, so ``proba(G).reshape(r, r)``
+    is the heatmap's ``z`` (rows follow feature 1, columns feature 0).
+    """
+    gx, gy = _grid_axes(train, val, resolution, feature_ranges)
+    G = np.tile(_points(train, None)[0].mean(axis=0), (resolution * resolution, 1))
+    G[:, 0], G[:, 1] = np.tile(gx, resolution), np.repeat(gy, resolution)
+    return gx, gy, G
+
+
+def decision_boundary(train, val, proba: Callable[[np.ndarray], np.ndarray],
+                      resolution: int = 80, feature_ranges=None) -> go.Figure:
+    """What the classifier predicts over the plane of the first two features.
+
+    ``proba`` is evaluated on the grid of ``boundary_grid`` (the data's range padded by 10 %,
+    or ``feature_ranges = ((lo0, hi0), (lo1, hi1))``; further features held at their training
+    mean, which the title then says). It returns P(class 1), shape (m,) or (m, 1), or class
+    probabilities (m, k). The heatmap shows P(class 1) with the 0.5 contour when k <= 2, and
+    the predicted class ``argmax_k p_k`` otherwise. Training points are circles, validation
+    points crosses, coloured by class.
+    """
+    d = _points(train)[0].shape[1]
+    note = " (other features held at their mean)" if d > 2 else ""
+    fig = _style(go.Figure(), "Decision boundary" + note + _subset_note(train, val),
+                 _feature_name(train, 0), _feature_name(train, 1) if d >= 2 else "")
+    if d < 2:
+        return _note(fig, "the decision boundary needs at least 2 features")
+    gx, gy, G = boundary_grid(train, val, resolution, feature_ranges)
+    p = np.asarray(proba(G), dtype=float).reshape(len(G), -1)
+    fig.add_traces(_proba_traces(gx, gy, p) if p.shape[1] <= 2 else _class_map(gx, gy, p))
+    labels = _class_labels(train, val)
+    for data, role in _roles(train, val):
+        fig.add_traces(_class_traces(data, role, labels, lambda X, y: X[:, 1]))
+    fig.update_xaxes(range=[gx[0], gx[-1]])
+    fig.update_yaxes(range=[gy[0], gy[-1]])
+    return fig
+
+
+def _proba_traces(gx, gy, p: np.ndarray) -> list:
+    """Heatmap of P(class 1) = last column of ``p``, and its 0.5 contour (the boundary)."""
+    z = _gaps(p[:, -1].reshape(len(gy), len(gx)))
+    colorbar = {"title": {"text": "P(class 1)"}, "thickness": 12}
+    return [
+        go.Heatmap(x=gx, y=gy, z=z, zmin=0, zmax=1, colorscale=PROBA_SCALE, name="P(class 1)",
+                   colorbar=colorbar),
+        go.Contour(x=gx, y=gy, z=z, showscale=False, name="P = 0.5", hoverinfo="skip",
+                   contours={"start": 0.5, "end": 0.5, "size": 1, "coloring": "none"},
+                   line={"color": "#333333", "width": 2}),
+    ]
+
+
+def _class_map(gx, gy, p: np.ndarray) -> list:
+    """Heatmap of the predicted class ``argmax_k p_k`` (a gap where ``p`` is not finite)."""
+    k = p.shape[1]
+    finite = np.isfinite(p).all(axis=1)
+    z = np.where(finite, np.argmax(np.where(finite[:, None], p, 0.0), axis=1), np.nan)
+    return [go.Heatmap(x=gx, y=gy, z=_gaps(z.reshape(len(gy), len(gx))), zmin=-0.5,
+                       zmax=k - 0.5, colorscale=_class_scale(k), showscale=False, opacity=0.45,
+                       name="predicted class")]
+
+
+def _class_scale(k: int) -> list:
+    """A stepped colour scale giving class ``i`` (z in [i - 0.5, i + 0.5]) palette colour i."""
+    scale = []
+    for i in range(k):
+        color = OKABE_ITO[i % len(OKABE_ITO)]
+        scale += [[i / k, color], [(i + 1) / k, color]]
+    return scale
