@@ -1,0 +1,400 @@
+"""The trainer: one optimizer step at a time, resumable, recording everything a chart needs.
+
+A training step on a batch ``(X_b, y_b)`` is
+
+.. math::
+
+    J(\\theta) = \\frac{1}{|b|}\\sum_{i \\in b} \\ell(y_i, f_\\theta(x_i)) + \\text{penalty}(\\theta),
+    \\qquad \\theta \\leftarrow \\theta - \\eta_t \\cdot \\text{update}(\\nabla J(\\theta))
+
+where the update is the optimizer's (plain SGD: the gradient itself). Batches come from a fresh
+permutation of the training rows every epoch (``batch_size=None`` is the full batch, in order),
+drawn from the trainer's own generator, so the same seed gives the same batches and the same
+history. Everything that makes a run resumable lives here: the weights (in the model), the
+optimizer's moments, the generator, the epoch's permutation and the step count. A dashboard keeps the
+trainer in its session state and calls :meth:`Trainer.run_for` a slice of time at a time.
+
+Outcomes (``status``):
+
+- ``running``: not finished.
+- ``converged``: the train loss changed by less than ``tol`` (relative) between two
+  evaluations, or the gradient norm fell under ``gtol``.
+- ``diverged``: the loss or a weight became non-finite, or the loss grew past
+  ``DIVERGE_FACTOR`` times its starting value. The step that did it is undone and not recorded, so
+  the history holds finite numbers only and the model keeps its last finite weights.
+- ``max_epochs``: ``max_epochs`` epochs are done.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pandas as pd
+
+MAX_TRACKED_PARAMS = 32  # models this small get one history column per weight
+MAX_SNAPSHOTS = 400  # weight snapshots kept for distribution charts (thinned by 2 when full)
+DIVERGE_FACTOR = 1e8  # a loss this many times its start (or 1, if larger) counts as exploding
+ARMIJO_C = 1e-4  # sufficient-decrease constant of the backtracking line search
+ARMIJO_SHRINK = 0.5  # the step shrinks by this factor until the Armijo condition holds
+ARMIJO_MAX_TRIES = 40  # 0.5**40 ~ 1e-12: a step this small means the gradient is useless
+
+STATUSES = ("running", "converged", "diverged", "max_epochs")
+BASE_COLUMNS = (
+    "step",
+    "epoch",
+    "loss",
+    "train_loss",
+    "val_loss",
+    "eval",
+    "train_metric",
+    "val_metric",
+    "grad_norm",
+    "update_norm",
+    "lr",
+)
+
+
+def r2_score(y, pred):
+    """Coefficient of determination ``1 - sum (y - pred)^2 / sum (y - mean y)^2``."""
+    resid = y - pred
+    total = y - y.mean()
+    ss_tot = float(total @ total)
+    return 1.0 - float(resid @ resid) / ss_tot if ss_tot > 0 else 0.0
+
+
+def accuracy(y, pred):
+    """Fraction of rows whose predicted label equals the true one."""
+    return float(np.mean(pred == y))
+
+
+class Trainer:
+    """Trains ``model`` on ``train`` with ``loss`` and ``optimizer``, one step per call.
+
+    Parameters
+    ----------
+    model : lossdash.models.Model
+    loss : lossdash.losses.Loss
+    optimizer : lossdash.optimizers.Optimizer
+        Its ``lr`` at construction is the base learning rate the schedule scales.
+    train, val : lossdash.data.Dataset
+        ``val`` is optional; its loss and metric are recorded at every evaluation.
+    batch_size : int or None
+        Rows per step; None (or >= n) is full-batch gradient descent.
+    seed : int
+        Seed of the batch order.
+    max_epochs : int
+        The run stops with status ``max_epochs`` after this many epochs.
+    schedule : object with ``lr_at(base_lr, epoch)``, optional
+        Learning-rate schedule over completed epochs; None keeps the rate constant.
+    tol, gtol : float
+        Convergence: relative change of the train loss between evaluations, gradient norm.
+    eval_every : int or None
+        Steps between full train/val evaluations; None: every step for full batch, else once
+        per epoch (at the first step of each epoch, before its update).
+    line_search : bool
+        Backtracking (Armijo) line search: each step starts at the learning rate and halves it
+        until ``J(theta - eta g) <= J(theta) - c eta |g|^2`` (plain gradient steps; the optimizer's
+        own rule is not used). Meant for full-batch gradient descent.
+    """
+
+    def __init__(
+        self,
+        model,
+        loss,
+        optimizer,
+        train,
+        val=None,
+        batch_size=None,
+        seed=0,
+        max_epochs=100,
+        schedule=None,
+        tol=1e-12,
+        gtol=1e-8,
+        eval_every=None,
+        line_search=False,
+    ):
+        self.model, self.loss, self.optimizer = model, loss, optimizer
+        self.train, self.val = train, val
+        n = train.X.shape[0]
+        self.batch_size = None if batch_size is None or batch_size >= n else int(batch_size)
+        if self.batch_size is not None and self.batch_size < 1:
+            raise ValueError("batch_size must be at least 1 (or None for the full batch)")
+        self.steps_per_epoch = 1 if self.batch_size is None else -(-n // self.batch_size)
+        self.eval_every = int(eval_every) if eval_every else self.steps_per_epoch
+        self.seed, self.max_epochs = int(seed), int(max_epochs)
+        self.schedule, self.tol, self.gtol = schedule, float(tol), float(gtol)
+        self.line_search = bool(line_search)
+        self.base_lr = float(optimizer.lr)
+        self.initial_theta = model.theta.copy()
+        self.track_params = model.n_params <= MAX_TRACKED_PARAMS
+        self.columns = list(BASE_COLUMNS) + (model.param_names() if self.track_params else [])
+        self._col = {c: i for i, c in enumerate(self.columns)}
+        # Views that let the optimizer update every weight in a few NumPy calls.
+        self._params = {"theta": model.theta}
+        self._grads = {"theta": model.grad}
+        self._prev = np.empty_like(model.theta)
+        self._delta = np.empty_like(model.theta)
+        self.reset()
+
+    # ------------------------------------------------------------------ state
+    def reset(self):
+        """Back to the initial weights, a fresh optimizer and generator, an empty history."""
+        self.model.theta[...] = self.initial_theta
+        self.optimizer.reset()
+        self.optimizer.lr = self.base_lr
+        self.rng = np.random.default_rng(self.seed)
+        self.step_count = 0
+        self.status = "running"
+        self.message = ""
+        self._rows = np.zeros((1024, len(self.columns)))
+        self._n_rows = 0
+        self._last_eval = (math.nan, math.nan, math.nan, math.nan)
+        self._first_loss = None
+        self._order_X, self._order_y = self.train.X, self.train.y
+        self._snap_steps, self._snaps, self._snap_stride, self._n_due = [], [], 1, 0
+        self._history_cache = None
+
+    @property
+    def epoch(self):
+        """Completed epochs (a float: 2.5 is half way through the third)."""
+        return self.step_count / self.steps_per_epoch
+
+    @property
+    def done(self):
+        return self.status != "running"
+
+    def set_lr(self, lr):
+        """Change the base learning rate (the schedule scales it from the next step on)."""
+        if not (math.isfinite(lr) and lr > 0):
+            raise ValueError(f"the learning rate must be a positive number, got {lr}")
+        self.base_lr = float(lr)
+
+    def current_lr(self):
+        """The learning rate the next step will use."""
+        if self.schedule is None:
+            return self.base_lr
+        return float(self.schedule.lr_at(self.base_lr, self.step_count // self.steps_per_epoch))
+
+    # ------------------------------------------------------------------ batches
+    def _next_batch(self):
+        """The rows of the next step: full batch, or a slice of this epoch's permutation."""
+        if self.batch_size is None:
+            return self.train.X, self.train.y
+        k = self.step_count % self.steps_per_epoch
+        if k == 0:  # new epoch: one gather, then every batch is a contiguous slice
+            perm = self.rng.permutation(self.train.X.shape[0])
+            self._order_X, self._order_y = self.train.X[perm], self.train.y[perm]
+        lo = k * self.batch_size
+        return self._order_X[lo : lo + self.batch_size], self._order_y[lo : lo + self.batch_size]
+
+    # ------------------------------------------------------------------ evaluation
+    def _predict_metric(self, data, output):
+        pred = self.loss.predict(output)
+        if data.task == "classification":
+            return accuracy(data.y, pred)
+        return r2_score(data.y, pred)
+
+    def evaluate(self, data=None):
+        """(data loss, metric) of the current weights on ``data`` (default: the training set)."""
+        data = self.train if data is None else data
+        with np.errstate(all="ignore"):
+            out = self.model.forward(data.X)
+            return float(self.loss.value(data.y, out)), self._predict_metric(data, out)
+
+    def _evaluate_all(self, batch_value):
+        """Train and val loss and metric at the weights the current step starts from."""
+        if self.batch_size is None:  # the step's own forward pass already saw every row
+            out = self.model.last_output
+            out = out[:, 0] if out.ndim == 2 and out.shape[1] == 1 else out
+            train_loss = batch_value - float(self.model.penalty())
+            train_metric = self._predict_metric(self.train, out)
+        else:
+            train_loss, train_metric = self.evaluate(self.train)
+        if self.val is not None:
+            val_loss, val_metric = self.evaluate(self.val)
+        else:
+            val_loss, val_metric = math.nan, math.nan
+        return train_loss, val_loss, train_metric, val_metric
+
+    # ------------------------------------------------------------------ one step
+    def step(self):
+        """One optimizer step on one batch. Returns the recorded row as a dict (None when done)."""
+        if self.done:
+            return None
+        with np.errstate(all="ignore"):
+            recorded = self._step()
+        if not recorded:
+            return None
+        return dict(zip(self.columns, self._rows[self._n_rows - 1].tolist()))
+
+    def _diverge(self, why):
+        self.model.theta[...] = self._prev
+        self.status = "diverged"
+        self.message = (
+            f"Training diverged at step {self.step_count + 1} (epoch {self.epoch:.1f}): {why}. "
+            f"The learning rate {self.optimizer.lr:g} is too large for this problem: "
+            f"try {self.optimizer.lr / 10:g} or smaller."
+        )
+        self._history_cache = None
+        return False
+
+    def _step(self):
+        """The hot path: no Python work per sample, a fixed number of NumPy calls."""
+        model, theta = self.model, self.model.theta
+        lr = self.current_lr()
+        self.optimizer.lr = lr
+        np.copyto(self._prev, theta)
+        Xb, yb = self._next_batch()
+        value, _ = model.loss_and_grads(Xb, yb, self.loss)
+        grad = model.grad
+        grad_norm = math.sqrt(float(grad @ grad))
+        if self._first_loss is None:
+            self._first_loss = value
+        if not (math.isfinite(value) and math.isfinite(grad_norm)):
+            return self._diverge("the loss became infinite or not a number")
+        if value > DIVERGE_FACTOR * max(abs(self._first_loss), 1.0):
+            return self._diverge(f"the loss grew from {self._first_loss:.4g} to {value:.4g}")
+
+        due = self.step_count % self.eval_every == 0
+        if due:
+            self._last_eval = self._evaluate_all(value)
+
+        if self.line_search:
+            lr = self._armijo(Xb, yb, value, grad, grad_norm, lr)
+        else:
+            self.optimizer.step(self._params, self._grads)
+        np.subtract(theta, self._prev, out=self._delta)
+        update_norm = math.sqrt(float(self._delta @ self._delta))
+        if not math.isfinite(update_norm):
+            return self._diverge("a weight became infinite or not a number")
+
+        self.step_count += 1
+        self._record(value, due, grad_norm, update_norm, lr)
+        self._check_finished(due, grad_norm)
+        return True
+
+    def _armijo(self, Xb, yb, value, grad, grad_norm, lr):
+        """Backtrack from ``lr`` until the Armijo condition holds; take that plain step."""
+        g2 = grad_norm * grad_norm
+        trial = np.empty((1, self.model.n_params))
+        step = lr
+        for _ in range(ARMIJO_MAX_TRIES):
+            np.multiply(grad, -step, out=trial[0])
+            trial[0] += self._prev
+            new = float(self.model.loss_batch(Xb, yb, self.loss, trial)[0])
+            if math.isfinite(new) and new <= value - ARMIJO_C * step * g2:
+                break
+            step *= ARMIJO_SHRINK
+        self.model.theta[...] = trial[0]
+        return step
+
+    def _record(self, value, due, grad_norm, update_norm, lr):
+        if self._n_rows == self._rows.shape[0]:
+            self._rows = np.concatenate([self._rows, np.zeros_like(self._rows)])
+        row = self._rows[self._n_rows]
+        train_loss, val_loss, train_metric, val_metric = self._last_eval
+        row[:11] = (
+            self.step_count,
+            self.step_count / self.steps_per_epoch,
+            value,
+            train_loss,
+            val_loss,
+            due,
+            train_metric,
+            val_metric,
+            grad_norm,
+            update_norm,
+            lr,
+        )
+        if self.track_params:
+            row[11:] = self._prev  # the weights this step started from, like the losses
+        elif due:
+            self._snapshot()
+        self._n_rows += 1
+        self._history_cache = None
+
+    def _snapshot(self):
+        self._n_due += 1
+        if (self._n_due - 1) % self._snap_stride:
+            return
+        self._snap_steps.append(self.step_count - 1)
+        self._snaps.append(self._prev.copy())
+        if len(self._snaps) >= MAX_SNAPSHOTS:  # keep every other one: memory stays bounded
+            self._snap_steps, self._snaps = self._snap_steps[::2], self._snaps[::2]
+            self._snap_stride *= 2
+
+    def _check_finished(self, due, grad_norm):
+        if grad_norm < self.gtol:
+            self.status = "converged"
+        elif due and self._n_rows > self.eval_every:
+            before = self._rows[self._n_rows - 1 - self.eval_every, 3]
+            now = self._last_eval[0]
+            if abs(now - before) <= self.tol * max(1.0, abs(before)):
+                self.status = "converged"
+        if self.status == "converged":
+            self.message = (
+                f"Converged at step {self.step_count} (epoch {self.epoch:.1f}): the train loss "
+                f"stopped changing (gradient norm {grad_norm:.2g})."
+            )
+        elif self.step_count >= self.max_epochs * self.steps_per_epoch:
+            self.status = "max_epochs"
+            self.message = f"Finished {self.max_epochs} epochs."
+
+    # ------------------------------------------------------------------ many steps
+    def run_steps(self, n):
+        """Up to ``n`` steps (fewer if the run ends). Returns the number taken."""
+        taken = 0
+        with np.errstate(all="ignore"):
+            while taken < n and not self.done and self._step():
+                taken += 1
+        return taken
+
+    def run_epochs(self, n=1):
+        """Train until ``n`` more epochs are complete or the run ends. Returns steps taken."""
+        target = (self.step_count // self.steps_per_epoch + n) * self.steps_per_epoch
+        return self.run_steps(target - self.step_count)
+
+    def run_for(self, seconds, max_steps=None):
+        """Train for about ``seconds`` of wall time (checked every few steps). Returns steps."""
+        deadline = time.perf_counter() + seconds
+        taken, chunk = 0, 1
+        limit = math.inf if max_steps is None else max_steps
+        while taken < limit and not self.done and time.perf_counter() < deadline:
+            n = int(min(chunk, limit - taken))
+            done_now = self.run_steps(n)
+            taken += done_now
+            if done_now < n:
+                break
+            chunk = min(chunk * 2, 256)
+        return taken
+
+    # ------------------------------------------------------------------ results
+    @property
+    def history(self):
+        """One row per step (columns in ``self.columns``) as a DataFrame; cached until a step."""
+        if self._history_cache is None:
+            df = pd.DataFrame(self._rows[: self._n_rows], columns=self.columns)
+            df["step"] = df["step"].astype(np.int64)
+            df["eval"] = df["eval"].astype(bool)
+            if self.val is None:
+                df = df.drop(columns=["val_loss", "val_metric"])
+            self._history_cache = df
+        return self._history_cache
+
+    def snapshots(self):
+        """``(steps, thetas)``: weights at evaluation steps, for models too big to track."""
+        if self.track_params:
+            h = self._rows[: self._n_rows]
+            return h[:, 0].astype(np.int64) - 1, h[:, 11:]
+        if not self._snaps:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, self.model.n_params))
+        return np.array(self._snap_steps), np.array(self._snaps)
+
+    def path(self):
+        """Every recorded weight vector, the initial one first, then the current: (m, P)."""
+        steps, thetas = self.snapshots()
+        return np.vstack([thetas, self.model.theta[None, :]]) if len(thetas) else (
+            self.model.theta[None, :].copy()
+        )

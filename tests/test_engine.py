@@ -1,0 +1,224 @@
+"""The trainer: it finds known answers, is reproducible and resumable, and fails cleanly."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from lossdash import data, losses, models, optimizers, schedules
+from lossdash.engine import MAX_SNAPSHOTS, Trainer
+
+
+def regression_set(n=200, d=3, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))
+    y = X @ np.array([1.5, -2.0, 0.5]) + 0.7 + 0.1 * rng.normal(size=n)
+    return data.Dataset(X, y, "regression")
+
+
+def trainer_for(dataset, loss="mse", opt="sgd", lr=0.1, kind="linear", hidden=(), **kw):
+    loss_obj = losses.get(loss)
+    k = dataset.n_classes if loss == "cross_entropy" else 1
+    model = models.make(kind, dataset.n_features, n_outputs=k, hidden=hidden, seed=0)
+    return Trainer(model, loss_obj, optimizers.get(opt, lr), dataset, **kw)
+
+
+def test_full_batch_gd_on_mse_reaches_least_squares():
+    ds = regression_set()
+    t = trainer_for(ds, lr=0.2, max_epochs=20_000, tol=0.0, gtol=1e-9)
+    t.run_epochs(20_000)
+    assert t.status == "converged" and t.history["grad_norm"].iloc[-1] < 1e-9
+    A = np.hstack([ds.X, np.ones((ds.n_samples, 1))])
+    exact, *_ = np.linalg.lstsq(A, ds.y, rcond=None)
+    np.testing.assert_allclose(t.model.theta, exact, atol=1e-6)
+
+
+def test_seed_linear_demo_finds_w_3_and_b_half():
+    ds = data.generate("seed_linear", n_samples=100, seed=0)
+    t = trainer_for(ds, lr=0.5, max_epochs=5000)
+    t.run_epochs(5000)
+    w, b = t.model.params["W1"][0, 0], t.model.params["b1"][0]
+    assert w == pytest.approx(3.0, abs=0.25)
+    assert b == pytest.approx(0.5, abs=0.15)
+    A = np.hstack([ds.X, np.ones((100, 1))])
+    np.testing.assert_allclose([w, b], np.linalg.lstsq(A, ds.y, rcond=None)[0], atol=1e-5)
+
+
+def test_logistic_regression_separates_gaussian_blobs():
+    ds = data.generate("gauss", n_samples=300, noise=0.0, seed=1)
+    t = trainer_for(ds, loss="bce", lr=0.5, max_epochs=300)
+    t.run_epochs(300)
+    assert t.evaluate()[1] > 0.95
+
+
+def test_small_mlp_learns_the_circle():
+    ds = data.generate("circle", n_samples=300, noise=0.0, seed=2)
+    t = trainer_for(
+        ds, loss="bce", opt="adam", lr=0.03, kind="mlp", hidden=(8, 8), batch_size=32,
+        max_epochs=300,
+    )
+    t.run_epochs(300)
+    assert t.evaluate()[1] > 0.95
+
+
+def test_softmax_mlp_learns_three_blobs():
+    ds = data.generate("blobs", n_samples=300, seed=3)
+    t = trainer_for(
+        ds, loss="cross_entropy", opt="adam", lr=0.05, kind="mlp", hidden=(8,), max_epochs=200
+    )
+    t.run_epochs(200)
+    assert t.evaluate()[1] > 0.95
+
+
+def test_same_seed_gives_the_same_history():
+    ds = data.generate("moons", n_samples=200, noise=0.1, seed=0)
+    runs = []
+    for _ in range(2):
+        t = trainer_for(ds, loss="bce", opt="momentum", lr=0.1, kind="mlp", hidden=(4,),
+                        batch_size=16, seed=5)
+        t.run_epochs(5)
+        runs.append(t.history)
+    assert runs[0].equals(runs[1])
+
+
+def test_pause_and_resume_equals_one_long_run():
+    ds = regression_set()
+    one = trainer_for(ds, opt="adam", lr=0.05, batch_size=32, seed=1)
+    one.run_steps(40)
+    two = trainer_for(ds, opt="adam", lr=0.05, batch_size=32, seed=1)
+    two.run_steps(13)
+    two.run_steps(27)
+    assert one.history.equals(two.history)
+    np.testing.assert_array_equal(one.model.theta, two.model.theta)
+
+
+def test_every_row_is_seen_once_per_epoch():
+    ds = regression_set(n=50)
+    t = trainer_for(ds, batch_size=16)
+    seen = []
+    for _ in range(t.steps_per_epoch):
+        Xb, _ = t._next_batch()
+        seen.append(Xb)
+        t.step_count += 1
+    assert t.steps_per_epoch == 4
+    rows = np.vstack(seen)
+    assert rows.shape == ds.X.shape
+    np.testing.assert_array_equal(np.sort(rows, axis=0), np.sort(ds.X, axis=0))
+
+
+def test_lr_50_on_seed_linear_diverges_without_warnings():
+    ds = data.generate("seed_linear", n_samples=100, seed=0)
+    t = trainer_for(ds, lr=50.0, max_epochs=1000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        t.run_epochs(1000)
+    assert t.status == "diverged"
+    assert "smaller" in t.message and "learning rate" in t.message
+    h = t.history
+    plotted = h[["loss", "train_loss", "grad_norm", "update_norm", "lr"]].to_numpy()
+    assert np.isfinite(plotted).all()
+    assert np.isfinite(t.model.theta).all()
+    assert len(h) < 1000
+
+
+def test_divergence_to_overflow_is_caught_for_every_optimizer():
+    ds = data.generate("seed_linear", n_samples=100, seed=0)
+    for name in optimizers.names():
+        t = trainer_for(ds, opt=name, lr=100.0, max_epochs=3000)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            t.run_epochs(3000)
+        assert np.isfinite(t.history.drop(columns=["eval"]).to_numpy()).all(), name
+
+
+def test_max_epochs_ends_the_run():
+    ds = regression_set()
+    t = trainer_for(ds, lr=0.001, batch_size=50, max_epochs=3)
+    t.run_epochs(10)
+    assert t.status == "max_epochs"
+    assert t.step_count == 3 * 4
+    assert t.step() is None
+
+
+def test_history_columns_and_eval_rows():
+    ds = regression_set(n=100)
+    train, val = data.split(ds, 0.2, seed=0)
+    t = trainer_for(train, batch_size=20, val=val)
+    t.run_epochs(3)
+    h = t.history
+    for col in ("step", "epoch", "loss", "train_loss", "val_loss", "grad_norm", "update_norm",
+                "lr", "train_metric", "val_metric", "W1[0,0]", "b1[0]"):
+        assert col in h.columns
+    assert h["step"].tolist() == list(range(1, 13))
+    assert h.loc[h["eval"], "step"].tolist() == [1, 5, 9]  # first step of each epoch
+    assert h["epoch"].iloc[-1] == pytest.approx(3.0)
+
+
+def test_first_row_records_the_initial_loss_and_weights():
+    ds = regression_set()
+    t = trainer_for(ds, lr=0.1)
+    theta0 = t.model.theta.copy()
+    row = t.step()
+    assert row["loss"] == pytest.approx(losses.get("mse").value(ds.y, ds.X @ theta0[:3] + theta0[3]))
+    assert row["train_loss"] == pytest.approx(row["loss"])
+    assert row["W1[0,0]"] == theta0[0]
+    assert row["update_norm"] == pytest.approx(0.1 * row["grad_norm"])
+
+
+def test_reset_restores_the_start():
+    ds = regression_set()
+    t = trainer_for(ds, opt="adam", lr=0.1, batch_size=10)
+    theta0 = t.model.theta.copy()
+    t.run_steps(30)
+    first = t.history.copy()
+    t.reset()
+    assert t.step_count == 0 and len(t.history) == 0
+    np.testing.assert_array_equal(t.model.theta, theta0)
+    t.run_steps(30)
+    assert first.equals(t.history)
+
+
+def test_lr_change_while_paused_takes_effect():
+    ds = regression_set()
+    t = trainer_for(ds, lr=0.1)
+    t.run_steps(5)
+    t.set_lr(0.01)
+    t.run_steps(5)
+    assert t.history["lr"].tolist() == [0.1] * 5 + [0.01] * 5
+
+
+def test_schedule_sets_lr_by_completed_epoch():
+    ds = regression_set(n=40)
+    t = trainer_for(ds, lr=0.1, batch_size=20,
+                    schedule=schedules.get("step", step_size=2, gamma=0.5))
+    t.run_epochs(5)
+    per_epoch = t.history["lr"].to_numpy()[::2]
+    np.testing.assert_allclose(per_epoch, [0.1, 0.1, 0.05, 0.05, 0.025])
+
+
+def test_armijo_line_search_never_increases_the_loss():
+    ds = regression_set()
+    t = trainer_for(ds, lr=10.0, line_search=True, max_epochs=50)  # 10 alone would diverge
+    t.run_epochs(50)
+    losses_ = t.history["loss"].to_numpy()
+    assert t.status != "diverged"
+    assert np.all(np.diff(losses_) <= 1e-12)
+    assert t.history["lr"].max() < 10.0
+
+
+def test_large_model_keeps_bounded_weight_snapshots():
+    ds = regression_set(n=64)
+    t = trainer_for(ds, kind="mlp", hidden=(16, 16), lr=0.01, batch_size=8, max_epochs=10_000)
+    assert not t.track_params
+    t.run_epochs(2 * MAX_SNAPSHOTS)
+    steps, thetas = t.snapshots()
+    assert len(steps) < MAX_SNAPSHOTS and thetas.shape[1] == t.model.n_params
+    assert steps[0] == 0 and np.all(np.diff(steps) > 0)
+
+
+def test_regression_metric_is_r2_and_classification_metric_is_accuracy():
+    ds = regression_set()
+    t = trainer_for(ds, lr=0.2, max_epochs=2000)
+    t.run_epochs(2000)
+    assert t.evaluate()[1] == pytest.approx(1 - np.var(ds.y - t.model.forward(ds.X)) / np.var(ds.y),
+                                            rel=1e-9)
