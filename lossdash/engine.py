@@ -4,15 +4,16 @@ A training step on a batch ``(X_b, y_b)`` is
 
 .. math::
 
-    J(\\theta) = \\frac{1}{|b|}\\sum_{i \\in b} \\ell(y_i, f_\\theta(x_i)) + \\text{penalty}(\\theta),
+    J(\\theta) = \\frac{1}{|b|}\\sum_{i \\in b} \\ell(y_i, f_\\theta(x_i))
+              + \\text{penalty}(\\theta),
     \\qquad \\theta \\leftarrow \\theta - \\eta_t \\cdot \\text{update}(\\nabla J(\\theta))
 
 where the update is the optimizer's (plain SGD: the gradient itself). Batches come from a fresh
 permutation of the training rows every epoch (``batch_size=None`` is the full batch, in order),
 drawn from the trainer's own generator, so the same seed gives the same batches and the same
 history. Everything that makes a run resumable lives here: the weights (in the model), the
-optimizer's moments, the generator, the epoch's permutation and the step count. A dashboard keeps the
-trainer in its session state and calls :meth:`Trainer.run_for` a slice of time at a time.
+optimizer's moments, the generator, the epoch's permutation and the step count. A dashboard keeps
+the trainer in its session state and calls :meth:`Trainer.run_for` a slice of time at a time.
 
 Outcomes (``status``):
 
@@ -227,7 +228,7 @@ class Trainer:
             recorded = self._step()
         if not recorded:
             return None
-        return dict(zip(self.columns, self._rows[self._n_rows - 1].tolist()))
+        return dict(zip(self.columns, self._rows[self._n_rows - 1].tolist(), strict=True))
 
     def _diverge(self, why):
         self.model.theta[...] = self._prev
@@ -395,6 +396,8 @@ class Trainer:
     def path(self):
         """Every recorded weight vector, the initial one first, then the current: (m, P)."""
         steps, thetas = self.snapshots()
-        return np.vstack([thetas, self.model.theta[None, :]]) if len(thetas) else (
-            self.model.theta[None, :].copy()
+        return (
+            np.vstack([thetas, self.model.theta[None, :]])
+            if len(thetas)
+            else (self.model.theta[None, :].copy())
         )

@@ -35,6 +35,7 @@ loss landscape and the learning-rate sweep use.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -184,7 +185,7 @@ class Model:
         self.l1, self.l2 = float(l1), float(l2)
         self.layout = []  # (name, slice into theta, shape)
         offset = 0
-        for i, (fan_in, fan_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:]), start=1):
+        for i, (fan_in, fan_out) in enumerate(itertools.pairwise(self.sizes), start=1):
             for name, shape in ((f"W{i}", (fan_in, fan_out)), (f"b{i}", (fan_out,))):
                 size = int(np.prod(shape))
                 self.layout.append((name, slice(offset, offset + size), shape))
@@ -227,7 +228,7 @@ class Model:
     def reinitialize(self, seed=None):
         """Draw fresh weights (biases zero) from ``init`` with ``seed`` (default: the model's)."""
         rng = np.random.default_rng(self.seed if seed is None else seed)
-        for W, b in zip(self._W, self._b):
+        for W, b in zip(self._W, self._b, strict=True):
             W[...] = INITS[self.init](rng, *W.shape)
             b[...] = 0.0
 
@@ -255,7 +256,7 @@ class Model:
         acts = [X]
         a = X
         last = len(Ws) - 1
-        for i, (W, b) in enumerate(zip(Ws, bs)):
+        for i, (W, b) in enumerate(zip(Ws, bs, strict=True)):
             z = a @ W
             z += b
             a = z if i == last else self.activation.fn(z)
@@ -390,7 +391,9 @@ def make(
     if kind == "mlp" and not hidden:
         raise ValueError("an MLP needs at least one hidden layer, e.g. hidden=(8,)")
     if activation not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}")
+        raise ValueError(
+            f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}"
+        )
     if init not in INITS:
         raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
     if min((n_features, n_outputs, *hidden)) < 1:

@@ -54,7 +54,13 @@ def test_logistic_regression_separates_gaussian_blobs():
 def test_small_mlp_learns_the_circle():
     ds = data.generate("circle", n_samples=300, noise=0.0, seed=2)
     t = trainer_for(
-        ds, loss="bce", opt="adam", lr=0.03, kind="mlp", hidden=(8, 8), batch_size=32,
+        ds,
+        loss="bce",
+        opt="adam",
+        lr=0.03,
+        kind="mlp",
+        hidden=(8, 8),
+        batch_size=32,
         max_epochs=300,
     )
     t.run_epochs(300)
@@ -74,8 +80,9 @@ def test_same_seed_gives_the_same_history():
     ds = data.generate("moons", n_samples=200, noise=0.1, seed=0)
     runs = []
     for _ in range(2):
-        t = trainer_for(ds, loss="bce", opt="momentum", lr=0.1, kind="mlp", hidden=(4,),
-                        batch_size=16, seed=5)
+        t = trainer_for(
+            ds, loss="bce", opt="momentum", lr=0.1, kind="mlp", hidden=(4,), batch_size=16, seed=5
+        )
         t.run_epochs(5)
         runs.append(t.history)
     assert runs[0].equals(runs[1])
@@ -146,8 +153,20 @@ def test_history_columns_and_eval_rows():
     t = trainer_for(train, batch_size=20, val=val)
     t.run_epochs(3)
     h = t.history
-    for col in ("step", "epoch", "loss", "train_loss", "val_loss", "grad_norm", "update_norm",
-                "lr", "train_metric", "val_metric", "W1[0,0]", "b1[0]"):
+    for col in (
+        "step",
+        "epoch",
+        "loss",
+        "train_loss",
+        "val_loss",
+        "grad_norm",
+        "update_norm",
+        "lr",
+        "train_metric",
+        "val_metric",
+        "W1[0,0]",
+        "b1[0]",
+    ):
         assert col in h.columns
     assert h["step"].tolist() == list(range(1, 13))
     assert h.loc[h["eval"], "step"].tolist() == [1, 5, 9]  # first step of each epoch
@@ -159,7 +178,9 @@ def test_first_row_records_the_initial_loss_and_weights():
     t = trainer_for(ds, lr=0.1)
     theta0 = t.model.theta.copy()
     row = t.step()
-    assert row["loss"] == pytest.approx(losses.get("mse").value(ds.y, ds.X @ theta0[:3] + theta0[3]))
+    assert row["loss"] == pytest.approx(
+        losses.get("mse").value(ds.y, ds.X @ theta0[:3] + theta0[3])
+    )
     assert row["train_loss"] == pytest.approx(row["loss"])
     assert row["W1[0,0]"] == theta0[0]
     assert row["update_norm"] == pytest.approx(0.1 * row["grad_norm"])
@@ -189,8 +210,9 @@ def test_lr_change_while_paused_takes_effect():
 
 def test_schedule_sets_lr_by_completed_epoch():
     ds = regression_set(n=40)
-    t = trainer_for(ds, lr=0.1, batch_size=20,
-                    schedule=schedules.get("step", step_size=2, gamma=0.5))
+    t = trainer_for(
+        ds, lr=0.1, batch_size=20, schedule=schedules.get("step", step_size=2, gamma=0.5)
+    )
     t.run_epochs(5)
     per_epoch = t.history["lr"].to_numpy()[::2]
     np.testing.assert_allclose(per_epoch, [0.1, 0.1, 0.05, 0.05, 0.025])
@@ -220,5 +242,6 @@ def test_regression_metric_is_r2_and_classification_metric_is_accuracy():
     ds = regression_set()
     t = trainer_for(ds, lr=0.2, max_epochs=2000)
     t.run_epochs(2000)
-    assert t.evaluate()[1] == pytest.approx(1 - np.var(ds.y - t.model.forward(ds.X)) / np.var(ds.y),
-                                            rel=1e-9)
+    assert t.evaluate()[1] == pytest.approx(
+        1 - np.var(ds.y - t.model.forward(ds.X)) / np.var(ds.y), rel=1e-9
+    )
