@@ -39,8 +39,14 @@ def make_data(n=50, d=2, task="regression", k=2, seed=0, names=None):
     X = rng.normal(size=(n, d))
     y = rng.integers(0, k, n) if task == "classification" else X @ np.arange(1.0, d + 1)
     classes = [f"c{i}" for i in range(k)] if task == "classification" else None
-    return SimpleNamespace(X=X, y=y, task=task, feature_names=names or [f"f{j}" for j in range(d)],
-                           target_name="price", classes=classes)
+    return SimpleNamespace(
+        X=X,
+        y=y,
+        task=task,
+        feature_names=names or [f"f{j}" for j in range(d)],
+        target_name="price",
+        classes=classes,
+    )
 
 
 def arrays(fig: go.Figure):
@@ -49,8 +55,13 @@ def arrays(fig: go.Figure):
         for key in ("x", "y", "z"):
             values = getattr(trace, key, None)
             if values is not None:
-                yield trace.name, key, np.asarray(
-                    pd.DataFrame(np.atleast_2d(np.asarray(values, dtype=object))).astype(float))
+                yield (
+                    trace.name,
+                    key,
+                    np.asarray(
+                        pd.DataFrame(np.atleast_2d(np.asarray(values, dtype=object))).astype(float)
+                    ),
+                )
 
 
 def names(fig: go.Figure) -> list[str]:
@@ -316,8 +327,14 @@ def test_data_scatter_classification_has_one_trace_per_class_and_set():
     train = make_data(task="classification", k=3)
     val = make_data(n=30, task="classification", k=3, seed=1)
     fig = charts.data_scatter(train, val)
-    assert names(fig) == ["c0 (train)", "c1 (train)", "c2 (train)", "c0 (val)", "c1 (val)",
-                          "c2 (val)"]
+    assert names(fig) == [
+        "c0 (train)",
+        "c1 (train)",
+        "c2 (train)",
+        "c0 (val)",
+        "c1 (val)",
+        "c2 (val)",
+    ]
     assert len({t.marker.color for t in fig.data[:3]}) == 3
     assert {t.marker.symbol for t in fig.data[3:]} == {charts.VAL_MARKER}
     assert sum(len(t.x) for t in fig.data[:3]) == 50
@@ -379,8 +396,9 @@ def test_decision_boundary_grid_is_padded_around_the_data():
 
 def test_decision_boundary_uses_the_given_feature_ranges():
     train = make_data(task="classification")
-    fig = charts.decision_boundary(train, None, sigmoid_proba, resolution=5,
-                                   feature_ranges=((0, 4), (-1, 1)))
+    fig = charts.decision_boundary(
+        train, None, sigmoid_proba, resolution=5, feature_ranges=((0, 4), (-1, 1))
+    )
     np.testing.assert_allclose(fig.data[0].x, [0, 1, 2, 3, 4])
     np.testing.assert_allclose(fig.data[0].y, [-1, -0.5, 0, 0.5, 1])
 
@@ -410,8 +428,12 @@ def test_decision_boundary_draws_train_and_val_points_with_different_markers():
     train, val = make_data(task="classification"), make_data(task="classification", seed=2)
     fig = charts.decision_boundary(train, val, sigmoid_proba)
     symbols = {t.name: t.marker.symbol for t in fig.data if isinstance(t, go.Scatter)}
-    assert symbols == {"c0 (train)": "circle", "c1 (train)": "circle", "c0 (val)": "x",
-                       "c1 (val)": "x"}
+    assert symbols == {
+        "c0 (train)": "circle",
+        "c1 (train)": "circle",
+        "c0 (val)": "x",
+        "c1 (val)": "x",
+    }
 
 
 def test_decision_boundary_with_one_feature_explains_instead_of_plotting():
@@ -471,12 +493,13 @@ def poisoned(data):
 DATA_CHARTS = {
     "data_scatter_regression": lambda: charts.data_scatter(poisoned(make_data(d=1))),
     "data_scatter_colour": lambda: charts.data_scatter(poisoned(make_data(d=3))),
-    "data_scatter_classes": lambda: charts.data_scatter(
-        poisoned(make_data(task="classification"))),
+    "data_scatter_classes": lambda: charts.data_scatter(poisoned(make_data(task="classification"))),
     "regression_fit_line": lambda: charts.regression_fit(
-        poisoned(make_data(d=1)), None, lambda X: np.where(X[:, 0] > 0, np.inf, X[:, 0])),
+        poisoned(make_data(d=1)), None, lambda X: np.where(X[:, 0] > 0, np.inf, X[:, 0])
+    ),
     "regression_fit_diagonal": lambda: charts.regression_fit(
-        poisoned(make_data(d=2)), None, lambda X: np.where(X[:, 0] > 0, np.nan, X[:, 0])),
+        poisoned(make_data(d=2)), None, lambda X: np.where(X[:, 0] > 0, np.nan, X[:, 0])
+    ),
 }
 
 
@@ -487,8 +510,12 @@ def test_non_finite_data_values_never_reach_a_trace(build):
 
 
 def test_non_finite_probabilities_become_gaps_in_the_decision_boundary():
-    fig = charts.decision_boundary(poisoned(make_data(task="classification")), None,
-                                   lambda G: np.where(G[:, 0] > 0, np.nan, 0.3), resolution=10)
+    fig = charts.decision_boundary(
+        poisoned(make_data(task="classification")),
+        None,
+        lambda G: np.where(G[:, 0] > 0, np.nan, 0.3),
+        resolution=10,
+    )
     z = np.asarray(trace(fig, "P(class 1)").z, dtype=object)
     assert all(v is None or np.isfinite(v) for v in z.ravel())
     assert any(v is None for v in z.ravel())

@@ -15,10 +15,19 @@ TORCH_DEFAULTS = {
     "sgd": {"weight_decay": 0.0},
     "momentum": {"momentum": 0.9, "dampening": 0.0, "weight_decay": 0.0},
     "nesterov": {"momentum": 0.9, "weight_decay": 0.0},
-    "adagrad": {"lr_decay": 0.0, "weight_decay": 0.0, "initial_accumulator_value": 0.0,
-                "eps": 1e-10},
-    "rmsprop": {"alpha": 0.99, "eps": 1e-8, "weight_decay": 0.0, "momentum": 0.0,
-                "centered": False},
+    "adagrad": {
+        "lr_decay": 0.0,
+        "weight_decay": 0.0,
+        "initial_accumulator_value": 0.0,
+        "eps": 1e-10,
+    },
+    "rmsprop": {
+        "alpha": 0.99,
+        "eps": 1e-8,
+        "weight_decay": 0.0,
+        "momentum": 0.0,
+        "centered": False,
+    },
     "adam": {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0, "amsgrad": False},
     "adamw": {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.01, "amsgrad": False},
 }
@@ -178,8 +187,10 @@ def test_amsgrad_divides_by_the_largest_second_moment():
     state = opt.state["theta"]
     assert np.all(state["max_exp_avg_sq"] >= state["exp_avg_sq"])
     assert np.any(state["max_exp_avg_sq"] > state["exp_avg_sq"])  # the grads were chosen so
-    assert not np.allclose(run(get("adam", LR, beta2=0.5), THETA0, GRADS)[-1],
-                           run(get("adam", LR, amsgrad=True, beta2=0.5), THETA0, GRADS)[-1])
+    assert not np.allclose(
+        run(get("adam", LR, beta2=0.5), THETA0, GRADS)[-1],
+        run(get("adam", LR, amsgrad=True, beta2=0.5), THETA0, GRADS)[-1],
+    )
 
 
 def test_adamw_decays_the_weights_even_with_zero_gradient():
@@ -267,6 +278,7 @@ def test_defaults_are_torchs(torch, name):
 
 
 # --- behaviour -----------------------------------------------------------------------------
+
 
 @every_optimizer
 def test_hyper_lists_the_documented_defaults(name):
@@ -379,6 +391,7 @@ def test_minimises_a_convex_quadratic(name, lr, tol):
 
 # --- clipping ------------------------------------------------------------------------------
 
+
 def test_clip_grad_norm_scales_all_grads_by_the_global_norm():
     grads = {"a": np.array([3.0, 4.0]), "b": np.array([12.0])}  # global norm sqrt(169) = 13
     total = clip_grad_norm(grads, 6.5)
@@ -414,6 +427,7 @@ def test_clip_grad_norm_rejects_a_bad_max_norm(bad):
 
 
 # --- errors --------------------------------------------------------------------------------
+
 
 def test_unknown_name_lists_the_registry():
     with pytest.raises(ValueError, match="unknown optimizer 'adamm'") as err:
@@ -453,8 +467,9 @@ BAD_SETTINGS = [
 @pytest.mark.parametrize(
     "name, hyper, message",
     BAD_SETTINGS,
-    ids=[f"{name}-{key}={value!r}" for name, hyper, _ in BAD_SETTINGS
-         for key, value in hyper.items()],
+    ids=[
+        f"{name}-{key}={value!r}" for name, hyper, _ in BAD_SETTINGS for key, value in hyper.items()
+    ],
 )
 def test_out_of_range_hyperparameter_raises(name, hyper, message):
     with pytest.raises(ValueError, match=message):

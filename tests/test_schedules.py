@@ -72,6 +72,7 @@ def test_decaying_schedules_never_increase_within_the_first_period(name):
 
 # --- against torch.optim.lr_scheduler -------------------------------------------------------
 
+
 def torch_scheduler(torch, name, hyper, optimizer):
     sched = torch.optim.lr_scheduler
     h = {**REGISTRY[name].hyper, **hyper}
@@ -109,6 +110,7 @@ def test_whole_epochs_match_torch(name, hyper):
 
 
 # --- errors --------------------------------------------------------------------------------
+
 
 def test_unknown_name_lists_the_registry():
     with pytest.raises(ValueError, match="unknown schedule 'cosin'") as err:

@@ -1,0 +1,319 @@
+"""A run is a config plus a state: this is the config.
+
+``RunConfig`` holds every choice a user makes in the dashboard (a comment per field). The UI fills
+it, the URL and the JSON export serialize it, and ``build_trainer`` turns it (with the data) into a
+:class:`lossdash.engine.Trainer`, which holds the state. Same config and seed, same history.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass, fields
+
+from lossdash import data, losses, models, optimizers, schedules
+from lossdash.engine import Trainer
+
+
+class ConfigError(ValueError):
+    """A setup (from a URL or a JSON file) that cannot be used, said in the user's words."""
+
+
+@dataclass
+class RunConfig:
+    """Every setting of a run. Field order is the order the URL and JSON show them."""
+
+    # data
+    dataset: str = "seed_linear"  # a lossdash.data generator name, or "csv" for an upload
+    n_samples: int = 100  # rows the generator draws
+    noise: float = 0.0  # generator noise (its own units; 0 = the clean set)
+    data_seed: int = 0  # seed of the generator
+    val_fraction: float = 0.2  # share of rows held out for validation (0 = none)
+    standardize: bool = False  # rescale features to mean 0, std 1 (fitted on train only)
+    # model
+    model: str = "linear"  # "linear" (X W + b) or "mlp"
+    hidden: str = "8,8"  # MLP hidden widths, comma separated
+    activation: str = "tanh"  # MLP hidden activation
+    init: str = "xavier"  # weight initialisation: xavier, he, zeros
+    # objective
+    loss: str = "mse"  # a lossdash.losses name that fits the task
+    l1: float = 0.0  # L1 penalty on the weights
+    l2: float = 0.0  # L2 penalty on the weights (l2/2 * |W|^2)
+    # optimizer
+    optimizer: str = "sgd"  # a lossdash.optimizers name
+    lr: float = 0.5  # base learning rate
+    momentum: float = 0.9  # momentum / nesterov / rmsprop momentum
+    beta1: float = 0.9  # adam, adamw: first-moment decay
+    beta2: float = 0.999  # adam, adamw: second-moment decay
+    alpha: float = 0.99  # rmsprop: squared-gradient decay
+    weight_decay: float = 0.0  # torch-style weight decay: L2 term added to the gradient
+    adamw_decay: float = 0.01  # adamw's decoupled weight decay (torch's default 0.01)
+    clip_norm: float = 0.0  # clip the gradient to this global norm (0 = off)
+    line_search: bool = False  # backtracking (Armijo) line search, full batch only
+    # schedule
+    schedule: str = "constant"  # a lossdash.schedules name
+    step_size: int = 30  # step schedule: epochs between decays
+    gamma: float = 0.5  # step/exponential schedule: decay factor
+    decay: float = 0.01  # 1/t schedule: lr / (1 + decay * epoch)
+    # run
+    batch_size: int = 0  # rows per step; 0 = full batch
+    max_epochs: int = 300  # the run stops after this many epochs
+    seed: int = 0  # seed of the initial weights and the batch order
+
+    def hidden_sizes(self):
+        """``hidden`` as a tuple of ints (raises ConfigError on nonsense)."""
+        return parse_hidden(self.hidden)
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+    def to_json(self):
+        return json.dumps({"lossdash_config": 1, **self.to_dict()}, indent=2)
+
+    def replace(self, **changes):
+        return dataclasses.replace(self, **changes)
+
+
+LIMITS = {  # (low, high) for numeric fields: the UI's widget ranges and the validator's
+    "n_samples": (10, 5000),
+    "noise": (0.0, 2.0),
+    "data_seed": (0, 2**31 - 1),
+    "val_fraction": (0.0, 0.5),
+    "l1": (0.0, 10.0),
+    "l2": (0.0, 10.0),
+    "lr": (1e-6, 100.0),
+    "momentum": (0.0, 0.999),
+    "beta1": (0.0, 0.999),
+    "beta2": (0.0, 0.99999),
+    "alpha": (0.0, 0.9999),
+    "weight_decay": (0.0, 10.0),
+    "adamw_decay": (0.0, 10.0),
+    "clip_norm": (0.0, 1e6),
+    "step_size": (1, 10_000),
+    "gamma": (0.01, 1.0),
+    "decay": (0.0, 100.0),
+    "batch_size": (0, 100_000),
+    "max_epochs": (1, 100_000),
+    "seed": (0, 2**31 - 1),
+}
+MAX_HIDDEN_LAYERS = 6
+MAX_WIDTH = 256
+
+
+def parse_hidden(text):
+    """``"8, 8"`` -> ``(8, 8)``; a clear ConfigError for anything else."""
+    parts = [p.strip() for p in str(text).replace(";", ",").split(",") if p.strip()]
+    try:
+        sizes = tuple(int(p) for p in parts)
+    except ValueError:
+        raise ConfigError(
+            f"hidden layers {text!r}: write widths as whole numbers separated by commas, e.g. 8,8"
+        ) from None
+    if not sizes or len(sizes) > MAX_HIDDEN_LAYERS or not all(1 <= s <= MAX_WIDTH for s in sizes):
+        raise ConfigError(
+            f"hidden layers {text!r}: give 1 to {MAX_HIDDEN_LAYERS} layers of 1 to {MAX_WIDTH} "
+            "neurons each, e.g. 8,8"
+        )
+    return sizes
+
+
+CHOICES = {  # fields whose value must be one of a list (a function, so registries stay the truth)
+    "dataset": lambda: [*data.names(), "csv"],
+    "model": lambda: list(models.KINDS),
+    "activation": lambda: list(models.ACTIVATIONS),
+    "init": lambda: list(models.INITS),
+    "loss": lambda: losses.names(),
+    "optimizer": lambda: optimizers.names(),
+    "schedule": lambda: schedules.names(),
+}
+
+
+def _coerce(field, raw):
+    """``raw`` (text from a URL, or a JSON value) as the field's type, or raise ValueError."""
+    if field.type in ("bool", bool):
+        if isinstance(raw, bool):
+            return raw
+        if str(raw).strip().lower() in ("1", "true", "yes", "on"):
+            return True
+        if str(raw).strip().lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError("expected true or false")
+    if field.type in ("int", int):
+        if isinstance(raw, bool):
+            raise ValueError("expected a whole number")
+        value = float(raw)
+        if not value.is_integer():
+            raise ValueError("expected a whole number")
+        return int(value)
+    if field.type in ("float", float):
+        if isinstance(raw, bool):
+            raise ValueError("expected a number")
+        value = float(raw)
+        if not math.isfinite(value):
+            raise ValueError("expected a finite number")
+        return value
+    return str(raw)
+
+
+def _check(name, value):
+    """Raise ValueError if ``value`` is outside the field's range or choices."""
+    if name in LIMITS:
+        lo, hi = LIMITS[name]
+        if not lo <= value <= hi:
+            raise ValueError(f"must be between {lo:g} and {hi:g}")
+    if name in CHOICES and value not in CHOICES[name]():
+        raise ValueError(f"must be one of {', '.join(CHOICES[name]())}")
+    if name == "hidden":
+        parse_hidden(value)
+
+
+def from_dict(values, strict=False):
+    """Build a RunConfig from loose values (URL params, JSON).
+
+    Unknown keys and invalid values are reported: with ``strict`` as one ConfigError naming every
+    problem; otherwise the field keeps its default and the problem is returned as a notice.
+
+    Returns
+    -------
+    (RunConfig, list of str)
+    """
+    default = RunConfig()
+    known = {f.name: f for f in fields(RunConfig)}
+    kwargs, problems = {}, []
+    for key, raw in values.items():
+        if key == "lossdash_config":
+            continue
+        if key not in known:
+            problems.append(f"unknown setting {key!r} was ignored")
+            continue
+        if isinstance(raw, list):
+            raw = raw[-1] if raw else ""
+        try:
+            value = _coerce(known[key], raw)
+            _check(key, value)
+        except (ValueError, ConfigError) as err:
+            shown = str(raw)[:40]
+            problems.append(f"{key}={shown!r} {err}; using the default {getattr(default, key)!r}")
+            continue
+        kwargs[key] = value
+    if strict and problems:
+        raise ConfigError("this setup file has problems: " + "; ".join(problems))
+    return RunConfig(**kwargs), problems
+
+
+def from_json(text):
+    """Parse an exported setup; a clear ConfigError for anything that is not one."""
+    try:
+        values = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ConfigError(f"this is not a JSON file (line {getattr(err, 'lineno', '?')})") from None
+    if not isinstance(values, dict) or "lossdash_config" not in values:
+        raise ConfigError(
+            "this JSON file is not a lossdash setup: export one with 'Export setup' first"
+        )
+    return from_dict(values, strict=True)[0]
+
+
+# ---------------------------------------------------------------------- building a run
+def make_dataset(cfg):
+    """The generated data set the config names (not for ``dataset == "csv"``)."""
+    return data.generate(cfg.dataset, n_samples=cfg.n_samples, noise=cfg.noise, seed=cfg.data_seed)
+
+
+def prepare(cfg, dataset):
+    """Split (and maybe standardize) ``dataset``: returns ``(train, val, standardizer or None)``."""
+    train, val = data.split(dataset, cfg.val_fraction, seed=cfg.data_seed)
+    if not cfg.standardize:
+        return train, val, None
+    return data.standardize(train, val)
+
+
+def compatible_losses(dataset):
+    """Loss names that fit the data: regression losses, or classification ones for labels."""
+    if dataset.task == "regression":
+        return losses.names("regression")
+    return [n for n in losses.names("classification") if _fits(n, dataset.n_classes)]
+
+
+def _fits(loss_name, n_classes):
+    try:  # a binary loss refuses more than two classes
+        losses.get(loss_name).n_outputs(n_classes)
+    except ValueError:
+        return False
+    return True
+
+
+OPTIMIZER_FIELDS = {  # which RunConfig fields each optimizer takes, as torch.optim names them
+    "sgd": {"weight_decay": "weight_decay"},
+    "momentum": {"momentum": "momentum", "weight_decay": "weight_decay"},
+    "nesterov": {"momentum": "momentum", "weight_decay": "weight_decay"},
+    "adagrad": {"weight_decay": "weight_decay"},
+    "rmsprop": {"alpha": "alpha", "weight_decay": "weight_decay"},
+    "adam": {"beta1": "beta1", "beta2": "beta2", "weight_decay": "weight_decay"},
+    "adamw": {"beta1": "beta1", "beta2": "beta2", "adamw_decay": "weight_decay"},
+}
+
+
+def optimizer_hyper(cfg):
+    """The config's values for the hyperparameters the chosen optimizer takes."""
+    hyper = {
+        torch_name: getattr(cfg, field)
+        for field, torch_name in OPTIMIZER_FIELDS.get(cfg.optimizer, {}).items()
+    }
+    if cfg.clip_norm > 0:
+        hyper["clip_norm"] = cfg.clip_norm
+    return hyper
+
+
+def make_schedule(cfg):
+    if cfg.schedule == "constant":
+        return None
+    options = {
+        "step": {"step_size": cfg.step_size, "gamma": cfg.gamma},
+        "exponential": {"gamma": cfg.gamma},
+        "cosine": {"T_max": cfg.max_epochs},
+        "inverse_time": {"decay": cfg.decay},
+    }
+    return schedules.get(cfg.schedule, **options.get(cfg.schedule, {}))
+
+
+def build_model(cfg, train, loss):
+    n_out = loss.n_outputs(train.n_classes or 1)
+    hidden = cfg.hidden_sizes() if cfg.model == "mlp" else ()
+    return models.make(
+        cfg.model,
+        train.n_features,
+        n_outputs=n_out,
+        hidden=hidden,
+        activation=cfg.activation,
+        init=cfg.init,
+        seed=cfg.seed,
+        l1=cfg.l1,
+        l2=cfg.l2,
+    )
+
+
+def build_trainer(cfg, train, val=None):
+    """A fresh Trainer for ``cfg`` on already prepared ``train``/``val`` sets."""
+    if cfg.loss not in compatible_losses(train):
+        raise ConfigError(
+            f"the loss {cfg.loss!r} does not fit a {train.task} data set with "
+            f"{train.n_classes or 'continuous'} targets; choose one of "
+            f"{', '.join(compatible_losses(train))}"
+        )
+    loss = losses.get(cfg.loss)
+    model = build_model(cfg, train, loss)
+    opt = optimizers.get(cfg.optimizer, cfg.lr, **optimizer_hyper(cfg))
+    return Trainer(
+        model,
+        loss,
+        opt,
+        train,
+        val,
+        batch_size=cfg.batch_size or None,
+        seed=cfg.seed,
+        max_epochs=cfg.max_epochs,
+        schedule=make_schedule(cfg),
+        line_search=cfg.line_search,
+    )

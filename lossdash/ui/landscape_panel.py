@@ -1,0 +1,5 @@
+"""The loss landscape beside the live charts (filled in by the landscape work)."""
+
+
+def draw(run):
+    """Draw the landscape of ``run``'s loss around its weights, with the optimizer's path."""

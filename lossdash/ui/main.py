@@ -1,0 +1,105 @@
+"""The dashboard's entry point: page setup, URL check, sidebar, and the chosen view."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lossdash import config, data
+from lossdash.ui import sidebar, state, train_view
+
+VIEWS = ["Train", "Loss shapes", "Compare", "LR finder"]
+UI_KEYS = {  # URL keys owned by widgets outside RunConfig, with their allowed values
+    "view": VIEWS,
+    "speed": list(train_view.SPEEDS),
+    "x_axis": ["step", "epoch"],
+    "log_y": ["true", "false"],
+    "show_landscape": ["true", "false"],
+    "smoothing": None,
+}
+
+
+def url_notices(params):
+    """Problems with the URL the session opened with (values that fell back to defaults)."""
+    run_values = {k: v for k, v in params.items() if k not in UI_KEYS}
+    _, problems = config.from_dict(run_values)
+    for key, allowed in UI_KEYS.items():
+        known = [a.lower() for a in allowed or ()]
+        if allowed and key in params and str(params[key]).lower() not in known:
+            problems.append(f"{key}={params[key]!r} is not one of {', '.join(allowed)}; "
+                            "using the default")
+    if run_values.get("dataset") == "csv":
+        problems.append("this link used an uploaded CSV, which links cannot carry: "
+                        "upload the file again")
+    return problems
+
+
+def check_url_once():
+    """Validate the URL before the widgets read it (they silently drop invalid values)."""
+    ss = st.session_state
+    if ss.url_checked:
+        return
+    ss.url_checked = True
+    problems = url_notices(st.query_params.to_dict())
+    if problems:
+        ss.url_problems = problems
+
+
+def show_url_notice():
+    problems = st.session_state.get("url_problems")
+    if problems:
+        st.warning("Some settings in this link could not be used:\n\n" +
+                   "\n".join(f"- {p}" for p in problems), icon=":material/link_off:")
+
+
+def current_run(cfg, dataset, token, problem):
+    """The run to show: rebuilt or updated from the settings, or the last good one."""
+    ss = st.session_state
+    if problem:
+        st.error(f"{problem}. The last good run is kept.")
+        return ss.run
+    if dataset is None:
+        if cfg.dataset == "csv":
+            st.info("Upload a CSV file in the sidebar (first row: column names). "
+                    "The last column is the target unless you pick another.",
+                    icon=":material/upload_file:")
+        return ss.run
+    try:
+        return state.sync_run(cfg, dataset, token)
+    except (data.DataError, config.ConfigError, ValueError) as err:
+        st.error(f"This setup cannot be trained: {err}. The last good run is kept.")
+        return ss.run
+
+
+def body():
+    state.init_state()
+    check_url_once()
+    cfg, dataset, token, problem = sidebar.read_config()
+    st.title("lossdash")
+    st.caption("Watch a loss function and gradient descent train a model, step by step.")
+    show_url_notice()
+    view = st.segmented_control("View", VIEWS, default="Train", key="view", bind="query-params",
+                                label_visibility="collapsed") or "Train"
+    run = current_run(cfg, dataset, token, problem)
+    if view == "Train":
+        if run is not None:
+            train_view.render(run)
+    elif view == "Loss shapes":
+        from lossdash.ui import shapes_view
+
+        shapes_view.render(run)
+    else:
+        from lossdash.ui import compare_view
+
+        compare_view.render(view, cfg, run)
+
+
+def main():
+    st.set_page_config(page_title="lossdash", page_icon=":material/monitoring:", layout="wide")
+    try:
+        body()
+    except Exception as err:  # the last line of defence: a message, never a traceback
+        st.error(
+            f"lossdash hit a problem it did not expect ({type(err).__name__}: {err}). "
+            "Your settings are kept: press Reset, or undo the last change.",
+            icon=":material/error:",
+        )

@@ -1,0 +1,275 @@
+"""The settings sidebar: widgets that fill a RunConfig, every one bound to the URL.
+
+Each widget's key is the RunConfig field it fills and ``bind="query-params"`` puts its value in the
+URL, so a copied link reopens the same setup (values equal to the default stay out of the URL).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import streamlit as st
+
+from lossdash import config, data, losses, models, optimizers, schedules
+from lossdash.config import LIMITS, RunConfig
+
+DEFAULT = RunConfig()
+URL = "query-params"
+LR_GRID = sorted({round(m * 10.0**e, 8) for e in range(-5, 2) for m in (1, 2, 5)} | {100.0})
+BATCH_SIZES = [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
+NOISE_MAX = LIMITS["noise"][1]
+
+
+# --------------------------------------------------------------------------- widget helpers
+def select(label, field, options, fmt=str, default=None, help=None):
+    """A selectbox bound to the URL, filling RunConfig.<field>."""
+    default = getattr(DEFAULT, field) if default is None else default
+    index = options.index(default) if default in options else 0
+    return st.selectbox(
+        label, options, index=index, key=field, bind=URL, format_func=fmt, help=help
+    )
+
+
+def number(label, field, step=None, fmt=None, help=None):
+    """A number input bound to the URL, with the range the config validator uses."""
+    lo, hi = LIMITS[field]
+    default = getattr(DEFAULT, field)
+    kind = type(default)
+    return st.number_input(
+        label,
+        min_value=kind(lo),
+        max_value=kind(hi),
+        value=default,
+        step=step if step is not None else (1 if kind is int else None),
+        format=fmt,
+        key=field,
+        bind=URL,
+        help=help,
+    )
+
+
+def slider(label, field, step, help=None):
+    lo, hi = LIMITS[field]
+    kind = type(getattr(DEFAULT, field))
+    return st.slider(
+        label,
+        kind(lo),
+        kind(hi),
+        value=getattr(DEFAULT, field),
+        step=kind(step),
+        key=field,
+        bind=URL,
+        help=help,
+    )
+
+
+def checkbox(label, field, help=None):
+    return st.checkbox(label, value=getattr(DEFAULT, field), key=field, bind=URL, help=help)
+
+
+def nearest_lr(lr):
+    return min(LR_GRID, key=lambda g: abs(np.log(g) - np.log(max(lr, 1e-12))))
+
+
+def _lr_from_slider():
+    st.session_state["lr"] = float(st.session_state["lr_slider"])
+
+
+# --------------------------------------------------------------------------- data
+def _dataset_label(name):
+    if name == "csv":
+        return "Upload a CSV…"
+    _, task, text = data.GENERATORS[name]
+    return f"{name} ({task[:5]}.): {text}"
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def generated(name, n_samples, noise, seed):
+    """A generated data set (a pure function of its arguments, so it is cached)."""
+    return data.generate(name, n_samples=n_samples, noise=noise, seed=seed)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def read_upload(raw):
+    """An uploaded CSV's bytes as a DataFrame (raises DataError with the reason)."""
+    return data.read_csv(raw)
+
+
+def csv_section():
+    """Upload, preview and column choice. Returns (dataset, token) or (None, None).
+
+    A bad file or bad choice shows an error naming the problem, and the last good upload stays
+    in use, so nothing the user had is lost.
+    """
+    ss = st.session_state
+    upload = st.file_uploader(
+        "CSV file", type=["csv", "txt", "tsv"], key="csv_file",
+        help=f"Up to {data.MAX_ROWS:,} rows and {data.MAX_COLUMNS:,} columns. "
+        "The first row must name the columns.",
+    )
+    if upload is not None:
+        raw = upload.getvalue()
+        try:
+            frame = read_upload(raw)
+        except data.DataError as err:
+            st.error(f"**{upload.name}**: {err}")
+            frame = None
+        if frame is not None:
+            columns = [str(c) for c in frame.columns]
+            target = st.selectbox("Target column", columns, index=len(columns) - 1,
+                                  key="csv_target")
+            others = [c for c in columns if c != target]
+            numeric = [c for c in others if frame[c].dtype.kind in "biuf"]
+            features = st.multiselect(
+                "Feature columns", others, default=numeric or others, key="csv_features"
+            )
+            task = st.selectbox(
+                "Task", ["infer", "regression", "classification"], key="csv_task",
+                help="Inferred from the target: text or a few whole-number values mean classes.",
+            )
+            drop = st.checkbox("Drop rows with missing values", key="csv_drop")
+            try:
+                dataset = data.from_frame(
+                    frame, target, features, None if task == "infer" else task, drop
+                )
+            except data.DataError as err:
+                st.error(f"**{upload.name}**: {err}")
+            else:
+                digest = hashlib.sha1(raw).hexdigest()[:12]
+                token = ("csv", digest, target, tuple(features), task, drop)
+                ss.csv = {"token": token, "name": upload.name, "frame": frame,
+                          "dataset": dataset}
+    if ss.csv is None:
+        return None, None
+    if upload is None or ss.csv["name"] != upload.name:
+        st.caption(f"Using the last good upload: {ss.csv['name']}")
+    for note in ss.csv["dataset"].notes:
+        st.caption(note)
+    return ss.csv["dataset"], ss.csv["token"]
+
+
+def data_section():
+    """Returns (dataset or None, data token or None)."""
+    st.header("Data")
+    name = select("Data set", "dataset", [*data.names(), "csv"], fmt=_dataset_label)
+    if name == "csv":
+        dataset, token = csv_section()
+    else:
+        n = slider("Points", "n_samples", 10)
+        noise = slider("Noise", "noise", 0.05,
+                       help="Regression: std of noise added to y. Classification: how far "
+                       "points stray across the class border (0 to 1).")
+        seed = number("Data seed", "data_seed")
+        try:
+            dataset = generated(name, n, noise, seed)
+        except data.DataError as err:
+            st.error(str(err))
+            dataset = None
+        token = ("gen", name, n, noise, seed)
+    slider("Validation fraction", "val_fraction", 0.05,
+           help="Rows held out to measure the validation loss; 0 = none.")
+    checkbox("Standardize features", "standardize",
+             help="Rescale every feature to mean 0 and std 1 (statistics of the training rows).")
+    return dataset, token
+
+
+# --------------------------------------------------------------------------- model and loss
+def model_section(dataset):
+    st.header("Model")
+    kind = st.radio(
+        "Model", list(models.KINDS), key="model", bind=URL, horizontal=True,
+        index=list(models.KINDS).index(DEFAULT.model),
+        format_func={"linear": "Linear / logistic", "mlp": "Neural net (MLP)"}.get,
+    )
+    if kind == "mlp":
+        st.text_input("Hidden layers", value=DEFAULT.hidden, key="hidden", bind=URL,
+                      help="Neurons per hidden layer, comma separated: 8,8 is two layers of 8.")
+        select("Activation", "activation", list(models.ACTIVATIONS))
+    select("Initialisation", "init", list(models.INITS),
+           help="xavier: U(±√(6/(in+out))); he: N(0, 2/in); zeros: all zero (an MLP then "
+           "never breaks symmetry).")
+
+    st.header("Loss")
+    options = config.compatible_losses(dataset) if dataset is not None else losses.names()
+    default = "mse" if dataset is None or dataset.task == "regression" else (
+        "bce" if dataset.n_classes == 2 else "cross_entropy")
+    name = select("Loss", "loss", options, default=default,
+                  help="Only the losses that fit the data's task are offered.")
+    loss = losses.get(name)
+    st.latex(loss.latex)
+    st.caption(loss.summary)
+    with st.expander("Regularization"):
+        number("L1 penalty", "l1", step=0.001, fmt="%g", help="Adds l1·Σ|W| (weights only).")
+        number("L2 penalty", "l2", step=0.001, fmt="%g", help="Adds (l2/2)·ΣW² (weights only).")
+
+
+# --------------------------------------------------------------------------- optimizer and run
+def optimizer_section():
+    st.header("Optimizer")
+    name = select("Optimizer", "optimizer", optimizers.names())
+    opt_cls = optimizers.REGISTRY[name]
+    with st.expander("Update rule"):
+        st.latex(opt_cls.latex)
+        st.caption(opt_cls.summary)
+    lr = number("Learning rate", "lr", step=None, fmt="%g",
+                help="Exact value; the slider below moves it on a log scale.")
+    st.session_state["lr_slider"] = nearest_lr(lr)
+    st.select_slider("Learning rate (log scale)", LR_GRID, key="lr_slider",
+                     on_change=_lr_from_slider, format_func="{:g}".format,
+                     label_visibility="collapsed")
+    fields = config.OPTIMIZER_FIELDS[name]
+    if "momentum" in fields:
+        number("Momentum", "momentum", step=0.05, fmt="%g")
+    if "beta1" in fields:
+        c1, c2 = st.columns(2)
+        with c1:
+            number("β₁", "beta1", step=0.01, fmt="%g")
+        with c2:
+            number("β₂", "beta2", step=0.001, fmt="%g")
+    if "alpha" in fields:
+        number("α (squared-gradient decay)", "alpha", step=0.01, fmt="%g")
+    with st.expander("Weight decay, clipping, line search"):
+        if "adamw_decay" in fields:
+            number("Decoupled weight decay", "adamw_decay", step=0.01, fmt="%g")
+        else:
+            number("Weight decay", "weight_decay", step=0.001, fmt="%g")
+        number("Clip gradient norm (0 = off)", "clip_norm", step=0.1, fmt="%g")
+        checkbox("Backtracking (Armijo) line search", "line_search",
+                 help="Full-batch plain gradient steps: start at the learning rate and halve it "
+                 "until the loss drops enough (Armijo condition).")
+
+    st.header("Schedule and run")
+    sched = select("Learning-rate schedule", "schedule", schedules.names())
+    if sched == "step":
+        number("Decay every (epochs)", "step_size")
+    if sched in ("step", "exponential"):
+        number("Decay factor γ", "gamma", step=0.05, fmt="%g")
+    if sched == "inverse_time":
+        number("Decay rate", "decay", step=0.01, fmt="%g")
+    if sched != "constant":
+        st.latex(schedules.REGISTRY[sched].latex)
+    select("Batch size", "batch_size", BATCH_SIZES,
+           fmt=lambda b: "full batch" if b == 0 else ("1 (pure SGD)" if b == 1 else str(b)))
+    number("Max epochs", "max_epochs")
+    number("Seed (weights and batches)", "seed")
+
+
+def read_config():
+    """Draw the sidebar; returns (RunConfig or None, dataset or None, token, problem or None)."""
+    with st.sidebar:
+        dataset, token = data_section()
+        model_section(dataset)
+        optimizer_section()
+    values = {
+        f: st.session_state[f]
+        for f in RunConfig.__dataclass_fields__
+        if f in st.session_state
+    }
+    try:
+        cfg = RunConfig(**{**DEFAULT.to_dict(), **values})
+        if cfg.model == "mlp":
+            cfg.hidden_sizes()
+    except config.ConfigError as err:
+        return None, dataset, token, str(err)
+    return cfg, dataset, token, None

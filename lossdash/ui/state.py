@@ -1,0 +1,87 @@
+"""Per-session state: the current run (config + trainer), set up once, never in module globals.
+
+A ``LiveRun`` is what survives between reruns: the trainer (weights, optimizer moments, RNG, step
+count), the prepared data it trains on, and whether it is playing. A change to anything but the
+*live* settings (learning rate, schedule, max epochs) builds a new run; those three are applied to
+the existing trainer, so they take effect on resume.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, fields
+
+import streamlit as st
+
+from lossdash import config
+from lossdash.config import RunConfig
+
+LIVE_FIELDS = frozenset({"lr", "schedule", "step_size", "gamma", "decay", "max_epochs"})
+RESET_FIELDS = tuple(f.name for f in fields(RunConfig) if f.name not in LIVE_FIELDS)
+
+
+@dataclass
+class LiveRun:
+    """A trainer plus what the dashboard needs to stream it."""
+
+    key: tuple  # what the run was built from; a different key means a new run
+    cfg: RunConfig
+    trainer: object
+    train: object
+    val: object
+    dataset: object  # the full data set (before the split), for the data scatter
+    playing: bool = False
+    last_tick: float = field(default_factory=time.perf_counter)
+    steps_per_s: float = 0.0
+    step_credit: float = 0.0  # fractional steps owed when a speed limit is set
+
+
+def init_state():
+    """Every session key the app uses, set once (Streamlit's guidance: setdefault at the top)."""
+    ss = st.session_state
+    ss.setdefault("run", None)  # LiveRun or None
+    ss.setdefault("csv", None)  # the last good upload: {"token", "name", "frame", "dataset"}
+    ss.setdefault("url_checked", False)  # URL parameters are validated once per session
+    ss.setdefault("pinned", [])  # runs kept for comparison: [(label, history)]
+    ss.setdefault("compare", None)  # lossdash.compare.Comparison or None
+    ss.setdefault("lr_find", None)  # last LR range test result
+    ss.setdefault("sweep", None)  # last LR sweep result
+
+
+def run_key(cfg, data_token):
+    """Everything that, when changed, means a new run (the data itself included)."""
+    return (data_token, *(getattr(cfg, name) for name in RESET_FIELDS))
+
+
+def build_run(cfg, dataset, data_token):
+    """A fresh LiveRun; raises DataError/ConfigError/ValueError with a user-facing message."""
+    train, val, _ = config.prepare(cfg, dataset)
+    trainer = config.build_trainer(cfg, train, val)
+    return LiveRun(run_key(cfg, data_token), cfg, trainer, train, val, dataset)
+
+
+def apply_live_settings(run, cfg):
+    """Learning rate, schedule and max epochs change an existing run in place."""
+    trainer = run.trainer
+    trainer.set_lr(cfg.lr)
+    trainer.schedule = config.make_schedule(cfg)
+    if cfg.max_epochs != trainer.max_epochs:
+        trainer.max_epochs = cfg.max_epochs
+        if trainer.status == "max_epochs" and trainer.epoch < cfg.max_epochs:
+            trainer.status, trainer.message = "running", ""
+        elif trainer.status == "running" and trainer.epoch >= cfg.max_epochs:
+            trainer.status, trainer.message = "max_epochs", f"Finished {cfg.max_epochs} epochs."
+    run.cfg = cfg
+
+
+def sync_run(cfg, dataset, data_token):
+    """The session's run for ``cfg``: kept (live settings applied) or rebuilt. Returns it."""
+    ss = st.session_state
+    key = run_key(cfg, data_token)
+    run = ss.run
+    if run is None or run.key != key:
+        run = build_run(cfg, dataset, data_token)
+        ss.run = run
+    else:
+        apply_live_settings(run, cfg)
+    return run
