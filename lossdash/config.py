@@ -139,6 +139,8 @@ def _coerce(field, raw):
         if str(raw).strip().lower() in ("0", "false", "no", "off"):
             return False
         raise ValueError("expected true or false")
+    if field.name == "batch_size" and str(raw).strip().lower() == "full":
+        return 0  # the sidebar shows (and the URL carries) the full batch as "full"
     if field.type in ("int", int):
         if isinstance(raw, bool):
             raise ValueError("expected a whole number")

@@ -79,9 +79,9 @@ def _lr_from_slider():
 # --------------------------------------------------------------------------- data
 def _dataset_label(name):
     if name == "csv":
-        return "Upload a CSV…"
+        return "Your own table: upload a CSV file below."
     _, task, text = data.GENERATORS[name]
-    return f"{name} ({task[:5]}.): {text}"
+    return f"{task}: {text}"
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -152,7 +152,9 @@ def csv_section():
 def data_section():
     """Returns (dataset or None, data token or None)."""
     st.header("Data")
-    name = select("Data set", "dataset", [*data.names(), "csv"], fmt=_dataset_label)
+    name = select("Data set", "dataset", [*data.names(), "csv"],
+                  help="Generated sets are drawn fresh from their seed; 'csv' uploads your own.")
+    st.caption(_dataset_label(name))
     if name == "csv":
         dataset, token = csv_section()
     else:
@@ -180,7 +182,7 @@ def model_section(dataset):
     kind = st.radio(
         "Model", list(models.KINDS), key="model", bind=URL, horizontal=True,
         index=list(models.KINDS).index(DEFAULT.model),
-        format_func={"linear": "Linear / logistic", "mlp": "Neural net (MLP)"}.get,
+        captions=["X·W + b (logistic with bce)", "hidden layers"],
     )
     if kind == "mlp":
         st.text_input("Hidden layers", value=DEFAULT.hidden, key="hidden", bind=URL,
@@ -249,8 +251,8 @@ def optimizer_section():
         number("Decay rate", "decay", step=0.01, fmt="%g")
     if sched != "constant":
         st.latex(schedules.REGISTRY[sched].latex)
-    select("Batch size", "batch_size", BATCH_SIZES,
-           fmt=lambda b: "full batch" if b == 0 else ("1 (pure SGD)" if b == 1 else str(b)))
+    select("Batch size", "batch_size", BATCH_SIZES, fmt=lambda b: "full" if b == 0 else str(b),
+           help="Rows per step: full = gradient descent on all rows; 1 = pure SGD.")
     number("Max epochs", "max_epochs")
     number("Seed (weights and batches)", "seed")
 

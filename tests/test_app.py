@@ -1,0 +1,188 @@
+"""The dashboard under streamlit.testing: clicks, settings, uploads, and what they show."""
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+TIMEOUT = 60  # seconds per run: Step trains a whole epoch
+
+
+def start(**query):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in query.items():
+        at.query_params[key] = str(value)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def metric(at, label):
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def button(at, label):
+    return next(b for b in at.button if b.label == label)
+
+
+def plotly_specs(at):
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def trace_names(at):
+    return [{t.get("name") for t in spec["data"]} for spec in plotly_specs(at)]
+
+
+def test_app_starts_with_metrics_and_charts():
+    at = start()
+    assert not at.error
+    assert [m.label for m in at.metric] == ["Epoch", "Train loss", "Validation loss", "R²",
+                                            "Steps/s"]
+    assert metric(at, "Epoch") == "0"
+    assert len(at.get("plotly_chart")) >= 4
+
+
+def test_step_advances_the_epoch_and_the_loss_falls():
+    at = start()
+    losses = [float(metric(at, "Train loss"))]
+    for epoch in range(1, 4):
+        button(at, "Step").click().run()
+        assert not at.exception
+        assert metric(at, "Epoch") == str(epoch)
+        losses.append(float(metric(at, "Train loss")))
+    assert losses == sorted(losses, reverse=True) and losses[-1] < losses[0]
+
+
+def test_reset_goes_back_to_epoch_zero():
+    at = start()
+    button(at, "Step").click().run()
+    button(at, "Reset").click().run()
+    assert metric(at, "Epoch") == "0"
+    assert at.session_state["run"].trainer.step_count == 0
+
+
+def test_changing_the_data_or_model_resets_the_run():
+    at = start()
+    button(at, "Step").click().run()
+    assert metric(at, "Epoch") == "1"
+    at.slider(key="n_samples").set_value(200).run()
+    assert metric(at, "Epoch") == "0"
+    button(at, "Step").click().run()
+    at.radio(key="model").set_value("mlp").run()
+    assert not at.exception
+    assert metric(at, "Epoch") == "0"
+    assert at.session_state["run"].trainer.model.kind == "mlp"
+
+
+def test_learning_rate_change_keeps_the_run():
+    at = start()
+    button(at, "Step").click().run()
+    trainer = at.session_state["run"].trainer
+    at.number_input(key="lr").set_value(0.1).run()
+    assert at.session_state["run"].trainer is trainer
+    assert metric(at, "Epoch") == "1"
+    button(at, "Step").click().run()
+    assert trainer.history["lr"].tolist() == [0.5, 0.1]
+
+
+def test_classification_offers_only_classification_losses():
+    at = start(dataset="moons")
+    options = at.selectbox(key="loss").options
+    assert set(options) == {"bce", "cross_entropy", "hinge"}
+    assert at.selectbox(key="loss").value == "bce"
+    assert [m.label for m in at.metric][3] == "Accuracy"
+
+
+def test_good_csv_upload_builds_the_dataset():
+    at = start(dataset="csv")
+    rows = "\n".join(f"{i},{(i * 7) % 11},{'big' if i > 20 else 'small'}" for i in range(40))
+    at.file_uploader[0].upload("points.csv", f"a,b,size\n{rows}\n".encode(), "text/csv").run()
+    assert not at.exception and not at.error
+    run = at.session_state["run"]
+    assert run.dataset.task == "classification"
+    assert run.dataset.classes == ["big", "small"]
+    assert run.dataset.feature_names == ["a", "b"]
+    assert metric(at, "Epoch") == "0"
+
+
+def test_broken_csv_shows_an_error_and_keeps_the_last_good_data():
+    at = start(dataset="csv")
+    good = "x,y\n" + "\n".join(f"{i},{2 * i + 1}" for i in range(30))
+    at.file_uploader[0].upload("good.csv", good.encode(), "text/csv").run()
+    good_run = at.session_state["run"]
+    at.file_uploader[0].set_value(("bad.csv", b"x,y\n", "text/csv")).run()
+    assert not at.exception
+    assert at.error and "bad.csv" in at.error[0].value
+    assert at.session_state["run"] is good_run
+    assert len(at.get("plotly_chart")) >= 4
+
+
+def test_text_feature_error_names_the_column():
+    at = start(dataset="csv")
+    text = "price,city,y\n" + "\n".join(f"{i},{'ab'[i % 2]}town,{i}" for i in range(20))
+    at.file_uploader[0].upload("t.csv", text.encode(), "text/csv").run()
+    at.multiselect(key="csv_features").set_value(["price", "city"]).run()
+    assert not at.exception
+    assert any("city" in e.value for e in at.error)
+
+
+def test_learning_rate_50_ends_with_a_divergence_message():
+    at = start(lr=50)
+    for _ in range(3):
+        if at.session_state["run"].trainer.done:
+            break
+        button(at, "Step").click().run()
+    assert not at.exception
+    assert at.session_state["run"].trainer.status == "diverged"
+    text = " ".join(e.value for e in at.error)
+    assert "diverged" in text and "smaller" in text
+
+
+def test_bad_hidden_layers_show_an_error_and_keep_the_run():
+    at = start(model="mlp")
+    run = at.session_state["run"]
+    at.text_input(key="hidden").set_value("8,banana").run()
+    assert not at.exception
+    assert any("hidden layers" in e.value for e in at.error)
+    assert at.session_state["run"] is run
+
+
+def test_figure_specs_hold_the_expected_traces():
+    at = start()
+    button(at, "Step").click().run()
+    names = trace_names(at)
+    assert any({"train loss", "val loss"} <= n for n in names)
+    assert any({"W1[0,0]", "b1[0]"} <= n for n in names)
+    assert any("gradient norm" in n for n in names)
+    assert any("model" in n for n in names)
+
+
+def test_classification_draws_a_decision_boundary():
+    at = start(dataset="circle", model="mlp")
+    specs = plotly_specs(at)
+    assert any(t["type"] in ("heatmap", "contour") for s in specs for t in s["data"])
+
+
+def test_url_values_reproduce_a_setup():
+    at = start(dataset="moons", optimizer="adam", lr="0.01", seed="3", batch_size="16")
+    cfg = at.session_state["run"].cfg
+    assert (cfg.dataset, cfg.optimizer, cfg.lr, cfg.seed, cfg.batch_size) == (
+        "moons", "adam", 0.01, 3, 16)
+    assert at.selectbox(key="optimizer").value == "adam"
+
+
+def test_nonsense_url_values_fall_back_to_defaults_with_a_notice():
+    at = start(optimizer="warp_drive", lr="-3", n_samples="lots", color="red")
+    cfg = at.session_state["run"].cfg
+    assert (cfg.optimizer, cfg.lr, cfg.n_samples) == ("sgd", 0.5, 100)
+    notice = " ".join(w.value for w in at.warning)
+    for word in ("optimizer", "lr", "n_samples", "color"):
+        assert word in notice
+
+
+@pytest.mark.parametrize("view", ["Loss shapes", "Compare", "LR finder"])
+def test_every_view_opens_without_exceptions(view):
+    at = start(view=view)
+    assert not at.exception
