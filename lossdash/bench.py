@@ -15,13 +15,20 @@ Sections (``python -m lossdash.bench engine landscape sweep`` runs a subset):
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
-import numpy as np
+# Small matrices run faster on one BLAS thread, and two libraries each spinning up their own
+# thread pools on a 2-core machine starve each other. Both sides of every comparison get one
+# thread (set before numpy is imported; torch is told the same below).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from lossdash import data, losses, models, optimizers
-from lossdash.engine import Trainer
+import numpy as np  # noqa: E402
+
+from lossdash import data, losses, models, optimizers  # noqa: E402
+from lossdash.engine import Trainer  # noqa: E402
 
 SECONDS = 2.0  # wall time per measurement: long enough to smooth out a noisy machine
 
@@ -74,6 +81,7 @@ def torch_steps(case):
     """The same loop in PyTorch CPU: a function that takes 100 steps and records the same things."""
     import torch
 
+    torch.set_num_threads(1)
     torch.manual_seed(0)
     ds = data.generate(case["dataset"], n_samples=case["n"], noise=0.1, seed=0)
     X = torch.tensor(ds.X, dtype=torch.float64)

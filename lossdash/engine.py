@@ -37,6 +37,8 @@ import pandas as pd
 MAX_TRACKED_PARAMS = 32  # models this small get one history column per weight
 MAX_SNAPSHOTS = 400  # weight snapshots kept for distribution charts (thinned by 2 when full)
 DIVERGE_FACTOR = 1e8  # a loss this many times its start (or 1, if larger) counts as exploding
+EVAL_MAX_ROWS = 2048  # history's train/val losses use a fixed sample of this many rows at most:
+# a full pass over 10,000 rows every epoch would cost a third of the training time
 ARMIJO_C = 1e-4  # sufficient-decrease constant of the backtracking line search
 ARMIJO_SHRINK = 0.5  # the step shrinks by this factor until the Armijo condition holds
 ARMIJO_MAX_TRIES = 40  # 0.5**40 ~ 1e-12: a step this small means the gradient is useless
@@ -70,6 +72,15 @@ def accuracy(y, pred):
     return float(np.mean(pred == y))
 
 
+def _eval_sample(dataset, seed):
+    """``dataset``, or a fixed random sample of ``EVAL_MAX_ROWS`` of its rows if it is larger."""
+    n = dataset.X.shape[0]
+    if n <= EVAL_MAX_ROWS:
+        return dataset
+    rows = np.random.default_rng(seed).choice(n, EVAL_MAX_ROWS, replace=False)
+    return dataset.subset(np.sort(rows))
+
+
 class Trainer:
     """Trains ``model`` on ``train`` with ``loss`` and ``optimizer``, one step per call.
 
@@ -92,8 +103,10 @@ class Trainer:
     tol, gtol : float
         Convergence: relative change of the train loss between evaluations, gradient norm.
     eval_every : int or None
-        Steps between full train/val evaluations; None: every step for full batch, else once
-        per epoch (at the first step of each epoch, before its update).
+        Steps between train/val evaluations; None: every step for full batch, else once
+        per epoch (at the first step of each epoch, before its update). A set larger than
+        ``EVAL_MAX_ROWS`` is evaluated on a fixed random sample of that many rows (an unbiased
+        estimate); ``evaluate()`` always uses every row.
     line_search : bool
         Backtracking (Armijo) line search: each step starts at the learning rate and halves it
         until ``J(theta - eta g) <= J(theta) - c eta |g|^2`` (plain gradient steps; the optimizer's
@@ -127,6 +140,8 @@ class Trainer:
         self.seed, self.max_epochs = int(seed), int(max_epochs)
         self.schedule, self.tol, self.gtol = schedule, float(tol), float(gtol)
         self.line_search = bool(line_search)
+        self._eval_train = _eval_sample(train, seed)
+        self._eval_val = None if val is None else _eval_sample(val, seed)
         self.base_lr = float(optimizer.lr)
         self.initial_theta = model.theta.copy()
         self.track_params = model.n_params <= MAX_TRACKED_PARAMS
@@ -212,9 +227,9 @@ class Trainer:
             train_loss = batch_value - float(self.model.penalty())
             train_metric = self._predict_metric(self.train, out)
         else:
-            train_loss, train_metric = self.evaluate(self.train)
+            train_loss, train_metric = self.evaluate(self._eval_train)
         if self.val is not None:
-            val_loss, val_metric = self.evaluate(self.val)
+            val_loss, val_metric = self.evaluate(self._eval_val)
         else:
             val_loss, val_metric = math.nan, math.nan
         return train_loss, val_loss, train_metric, val_metric
