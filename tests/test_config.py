@@ -1,0 +1,114 @@
+"""RunConfig: validation of loose values, JSON round trips, and the trainer it builds."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from lossdash import config, data
+from lossdash.config import ConfigError, RunConfig
+
+
+def test_defaults_are_the_classic_demo():
+    cfg = RunConfig()
+    assert (cfg.dataset, cfg.model, cfg.loss, cfg.optimizer) == (
+        "seed_linear", "linear", "mse", "sgd")
+
+
+def test_from_dict_coerces_url_text():
+    cfg, problems = config.from_dict(
+        {"lr": "0.01", "batch_size": "32", "standardize": "true", "optimizer": "adam"}
+    )
+    assert problems == []
+    assert (cfg.lr, cfg.batch_size, cfg.standardize, cfg.optimizer) == (0.01, 32, True, "adam")
+
+
+def test_full_batch_travels_as_the_word_full():
+    assert config.from_dict({"batch_size": "full"})[0].batch_size == 0
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "words"),
+    [
+        ("lr", "-1", "between"),
+        ("lr", "nan", "finite"),
+        ("n_samples", "2.5", "whole number"),
+        ("optimizer", "warp", "one of"),
+        ("hidden", "8,x", "whole numbers"),
+        ("standardize", "maybe", "true or false"),
+        ("colour", "red", "unknown setting"),
+    ],
+)
+def test_bad_values_fall_back_to_defaults_with_a_named_problem(key, value, words):
+    cfg, problems = config.from_dict({key: value})
+    assert len(problems) == 1 and key in problems[0] and words in problems[0]
+    if hasattr(cfg, key):
+        assert getattr(cfg, key) == getattr(RunConfig(), key)
+
+
+def test_json_round_trip():
+    cfg = RunConfig(dataset="moons", loss="bce", optimizer="adamw", lr=0.003, hidden="16,4",
+                    model="mlp", batch_size=16, seed=7)
+    assert config.from_json(cfg.to_json()) == cfg
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("not json at all", "not a JSON file"),
+        ("[1, 2]", "not a lossdash setup"),
+        ('{"lr": 0.1}', "not a lossdash setup"),
+        ('{"lossdash_config": 1, "lr": "fast", "optimizer": "zzz"}', "lr"),
+    ],
+)
+def test_bad_setup_files_raise_clear_errors(text, words):
+    with pytest.raises(ConfigError, match=words):
+        config.from_json(text)
+
+
+def test_every_field_has_a_limit_or_choice_or_is_free_text():
+    for field in dataclasses.fields(RunConfig):
+        typed = field.type in ("bool", "str")
+        assert field.name in config.LIMITS or field.name in config.CHOICES or typed, field.name
+
+
+def test_build_trainer_uses_the_settings():
+    cfg = RunConfig(dataset="moons", loss="bce", model="mlp", hidden="5,3", optimizer="adam",
+                    lr=0.02, beta1=0.8, batch_size=16, max_epochs=7, seed=3)
+    train, val, _ = config.prepare(cfg, config.make_dataset(cfg))
+    trainer = config.build_trainer(cfg, train, val)
+    assert trainer.model.sizes == (2, 5, 3, 1)
+    assert trainer.optimizer.lr == 0.02 and trainer.optimizer.beta1 == 0.8
+    assert trainer.batch_size == 16 and trainer.max_epochs == 7
+
+
+def test_adamw_gets_torchs_decoupled_decay_by_default():
+    assert config.optimizer_hyper(RunConfig(optimizer="adamw")) == {
+        "beta1": 0.9, "beta2": 0.999, "weight_decay": 0.01}
+
+
+def test_a_loss_that_does_not_fit_the_task_is_refused():
+    cfg = RunConfig(dataset="blobs", loss="bce")
+    train, val, _ = config.prepare(cfg, config.make_dataset(cfg))
+    assert config.compatible_losses(train) == ["cross_entropy"]
+    with pytest.raises(ConfigError, match="cross_entropy"):
+        config.build_trainer(cfg, train, val)
+
+
+def test_same_config_same_history():
+    cfg = RunConfig(dataset="xor", loss="bce", model="mlp", hidden="4", batch_size=8,
+                    optimizer="momentum", lr=0.05, noise=0.1)
+    histories = []
+    for _ in range(2):
+        train, val, _ = config.prepare(cfg, config.make_dataset(cfg))
+        trainer = config.build_trainer(cfg, train, val)
+        trainer.run_epochs(3)
+        histories.append(trainer.history)
+    assert histories[0].equals(histories[1])
+
+
+def test_standardize_fits_on_train_only():
+    cfg = RunConfig(standardize=True, n_samples=200)
+    train, val, scaler = config.prepare(cfg, config.make_dataset(cfg))
+    assert np.allclose(train.X.mean(axis=0), 0) and np.allclose(train.X.std(axis=0), 1)
+    assert isinstance(scaler, data.Standardizer)
