@@ -1,0 +1,168 @@
+"""Figures for comparing runs and choosing a learning rate: results in, ``go.Figure`` out.
+
+- :func:`compare_curves`: the loss curves of several runs overlaid, one colour each, the legend
+  naming each run's settings; pinned runs from an earlier comparison are dashed.
+- :func:`sweep_chart`: final loss against learning rate (log x) for an LR sweep; diverged runs
+  are drawn as an ``x`` on the top edge (never as NaN or as a huge value), the best rate starred.
+- :func:`lr_finder_chart`: the LR range test, loss and smoothed loss against the rate (log x),
+  the suggested rate marked by a vertical line with a note.
+
+Same conventions as :mod:`lossdash.charts` (Okabe-Ito colours, no non-finite value in a trace,
+decimated long histories, legend above the plot).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+
+from lossdash.charts import (
+    COLORS,
+    OKABE_ITO,
+    _eval_rows,
+    _finite,
+    _note,
+    _style,
+    _x_column,
+    decimate,
+)
+
+PINNED_DASH = "dash"
+DIVERGED_COLOR = "#D55E00"  # vermillion: the palette's warning colour
+BEST_COLOR = "#009E73"  # bluish green
+TOP_MARGIN = 1.6  # diverged markers sit this factor (log y) above the highest finite loss
+Y_COLUMNS = {"train_loss": "train loss", "val_loss": "val loss", "loss": "batch loss"}
+
+
+def _run_trace(label, history, x, y, color, log_y, dash=None):
+    """One run's curve: evaluation rows for train/val loss, every step for the batch loss."""
+    rows = history if y == "loss" else _eval_rows(history)
+    if y not in rows.columns or rows.empty:
+        return None
+    rows = decimate(rows[[x, y]], by=y)
+    xs, ys = _finite(rows[x], rows[y], positive=log_y)
+    line = {"color": color, "dash": dash} if dash else {"color": color}
+    return go.Scatter(x=xs, y=ys, name=label, mode="lines", line=line)
+
+
+def compare_curves(runs, pinned=(), y="train_loss", x="epoch", log_y=False):
+    """Loss curves of several runs on one chart.
+
+    Parameters
+    ----------
+    runs : sequence of (label, history DataFrame)
+        The live runs (``Comparison.histories()``); run ``i`` gets ``OKABE_ITO[i]``.
+    pinned : sequence of PinnedRun or (label, history)
+        Earlier runs, drawn dashed after the live ones and named "<label> (pinned)".
+    y : {"train_loss", "val_loss", "loss"}
+        Which loss: full-set train or val loss (at evaluation rows) or the per-step batch loss.
+    x : {"epoch", "step"}
+        Epoch is the fair axis when batch sizes differ.
+    log_y : bool
+        Log-scale loss axis (values <= 0 are dropped).
+    """
+    col = _x_column(x)
+    if y not in Y_COLUMNS:
+        raise ValueError(f"compare_curves draws {', '.join(Y_COLUMNS)}, not {y!r}")
+    fig = _style(go.Figure(), f"Runs compared: {Y_COLUMNS[y]}", col,
+                 f"{Y_COLUMNS[y]} (log scale)" if log_y else Y_COLUMNS[y],
+                 uirevision=f"compare-{col}-{y}-{log_y}")
+    fig.update_yaxes(type="log" if log_y else "linear")
+    pinned = [(p.label, p.history) if hasattr(p, "history") else tuple(p) for p in pinned]
+    entries = [(label, h, None) for label, h in runs]
+    entries += [(f"{label} (pinned)", h, PINNED_DASH) for label, h in pinned]
+    for i, (label, history, dash) in enumerate(entries):
+        trace = _run_trace(label, history, col, y, OKABE_ITO[i % len(OKABE_ITO)], log_y, dash)
+        if trace is not None and len(trace.x):
+            fig.add_trace(trace)
+    if not fig.data:
+        return _note(fig, "no steps yet: press Train")
+    return fig
+
+
+def sweep_chart(result, log_y=True):
+    """Final training loss against learning rate for an LR sweep.
+
+    Traces: ``"final loss"`` (runs that did not diverge, line and markers), ``"diverged"``
+    (an ``x`` per diverged run at ``TOP_MARGIN`` times the highest finite loss: on the chart,
+    out of the way, and never NaN), ``"best"`` (a star at the lowest final loss).
+
+    Parameters
+    ----------
+    result : lossdash.lrfind.SweepResult
+    log_y : bool
+        Log-scale loss axis (losses <= 0 then count as not plottable and are dropped).
+    """
+    fig = _style(go.Figure(), f"LR sweep: training loss after {result.epochs} epochs",
+                 "learning rate (log scale)", "final train loss" + (" (log)" if log_y else ""))
+    fig.update_xaxes(type="log")
+    fig.update_yaxes(type="log" if log_y else "linear")
+    lrs = np.asarray(result.lrs, dtype=float)
+    loss = np.asarray(result.final_loss, dtype=float)
+    bad = np.asarray(result.diverged, dtype=bool)
+    ok = ~bad & np.isfinite(loss) & ((loss > 0) if log_y else True)
+    if ok.any():
+        fig.add_trace(go.Scatter(x=lrs[ok], y=loss[ok], name="final loss", mode="lines+markers",
+                                 line={"color": COLORS["train"]}, marker={"size": 6}))
+    if bad.any():
+        top = _top_edge(loss[ok], log_y)
+        fig.add_trace(go.Scatter(
+            x=lrs[bad], y=np.full(int(bad.sum()), top), name="diverged", mode="markers",
+            marker={"symbol": "x", "size": 10, "color": DIVERGED_COLOR},
+            hovertemplate="lr=%{x:.3g}: diverged<extra></extra>"))
+    best = result.best_index
+    if best is not None and ok[best]:
+        fig.add_trace(go.Scatter(
+            x=[lrs[best]], y=[loss[best]], name=f"best: lr={lrs[best]:.3g}", mode="markers",
+            marker={"symbol": "star", "size": 16, "color": BEST_COLOR,
+                    "line": {"color": "#000000", "width": 1}}))
+    if not fig.data:
+        return _note(fig, "no finished sweep")
+    return fig
+
+
+def _top_edge(finite_losses, log_y):
+    """A y value just above the highest finite loss (1 when there is none)."""
+    if finite_losses.size == 0:
+        return 1.0
+    high, low = float(finite_losses.max()), float(finite_losses.min())
+    if log_y:
+        return high * TOP_MARGIN
+    return high + 0.1 * max(high - low, abs(high), 1e-12)
+
+
+def lr_finder_chart(result):
+    """LR range test: batch loss and smoothed loss against the learning rate (log x).
+
+    Traces ``"loss"`` (faint) and ``"smoothed loss"``; the suggested rate, when there is one,
+    is a vertical dashed line with a note ``"suggested lr = 0.0423"``. The y range stops a
+    little above the first loss, so the final blow-up does not flatten the useful part.
+
+    Parameters
+    ----------
+    result : lossdash.lrfind.LRFindResult
+    """
+    fig = _style(go.Figure(), "Learning-rate finder", "learning rate (log scale)", "loss")
+    fig.update_xaxes(type="log")
+    lrs, losses, smoothed = (np.asarray(a, dtype=float)
+                             for a in (result.lrs, result.losses, result.smoothed))
+    if lrs.size == 0:
+        return _note(fig, "the test took no step: the smallest rate already diverged")
+    x, y = _finite(lrs, losses)
+    fig.add_trace(go.Scatter(x=x, y=y, name="loss", mode="lines",
+                             line={"color": COLORS["batch"]}, opacity=0.45))
+    x, y = _finite(lrs, smoothed)
+    fig.add_trace(go.Scatter(x=x, y=y, name="smoothed loss", mode="lines",
+                             line={"color": COLORS["smoothed"]}))
+    finite = smoothed[np.isfinite(smoothed)]
+    if finite.size:
+        low, high = float(finite.min()), max(float(finite[0]), float(finite.max()))
+        pad = 0.05 * max(high - low, 1e-12)
+        fig.update_yaxes(range=[low - pad, high + pad])
+    if math.isfinite(result.suggestion):
+        fig.add_vline(x=result.suggestion, line={"color": BEST_COLOR, "dash": "dash"},
+                      annotation_text=f"suggested lr = {result.suggestion:.3g}",
+                      annotation_position="top left")
+    return fig
