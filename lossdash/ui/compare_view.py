@@ -1,7 +1,196 @@
-"""Compare runs, the LR sweep and the LR finder (filled in by the comparison work)."""
+"""Compare runs side by side, and find the learning rate (range test and sweep).
+
+Everything here starts from the sidebar's setup: a comparison changes a few settings of it, the
+LR finder and the sweep vary its learning rate. Their choices are bound to the URL like the rest.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
 
 import streamlit as st
 
+from lossdash import charts_compare, compare, config, lrfind, optimizers
+from lossdash.ui import landscape_panel
+from lossdash.ui.sidebar import LR_GRID
+
+URL = "query-params"
+TICK_SECONDS = 0.25
+PLOT_CONFIG = {"displaylogo": False}
+
+
+def _use_lr(lr):
+    """Button callback: put ``lr`` into the sidebar's learning rate (before it is drawn)."""
+    st.session_state["lr"] = float(f"{lr:.3g}")
+
+
+# --------------------------------------------------------------------------- compare
+def variants_from_choices(cfg, opts, lrs, loss_names, batches, line_search):
+    """Every combination of the chosen settings, as changed-field dicts (the base if none)."""
+    grid = itertools.product(opts or [cfg.optimizer], lrs or [cfg.lr],
+                             loss_names or [cfg.loss], batches or [cfg.batch_size])
+    variants = []
+    for opt, lr, loss, batch in grid:
+        changed = {"optimizer": opt, "lr": float(lr), "loss": loss, "batch_size": int(batch)}
+        variants.append({k: v for k, v in changed.items() if getattr(cfg, k) != v})
+    if line_search:
+        variants.append({"optimizer": "sgd", "batch_size": 0, "line_search": True})
+    return variants
+
+
+def compare_section(cfg, run):
+    ss = st.session_state
+    st.subheader("Compare runs")
+    st.caption("Every run starts from the same initial weights and sees the same batches as the "
+               "sidebar's setup; only what you pick here differs.")
+    loss_options = config.compatible_losses(run.train)
+    c = st.columns(4)
+    opts = c[0].multiselect("Optimizers", optimizers.names(), default=["sgd", "adam"],
+                            key="cmp_optimizers", bind=URL)
+    lrs = c[1].multiselect("Learning rates", LR_GRID, default=[], key="cmp_lrs", bind=URL,
+                           format_func="{:g}".format,
+                           help="Empty: the sidebar's learning rate.")
+    losses_ = c[2].multiselect("Losses", loss_options, default=[], key="cmp_losses", bind=URL,
+                               help="Empty: the sidebar's loss.")
+    batches = c[3].multiselect("Batch sizes", [0, 1, 8, 16, 32, 64, 128], default=[],
+                               key="cmp_batches", bind=URL,
+                               format_func=lambda b: "full" if b == 0 else str(b),
+                               help="Empty: the sidebar's batch size.")
+    line_search = st.checkbox("Add a full-batch gradient descent run with Armijo line search",
+                              key="cmp_line_search", bind=URL)
+    variants = variants_from_choices(cfg, opts, lrs, losses_, batches, line_search)
+    n = len(variants)
+    if n > compare.MAX_RUNS:
+        st.error(f"These choices make {n} runs; compare at most {compare.MAX_RUNS} at a time "
+                 "(pick fewer optimizers, rates, losses or batch sizes).")
+        return
+    b = st.columns([1, 1, 1, 3])
+    start = b[0].button(f"Start {n} run{'s' * (n > 1)}", type="primary",
+                        icon=":material/play_arrow:")
+    comp = ss.compare
+    playing = ss.get("cmp_playing", False)
+    pause = b[1].button("Pause", disabled=comp is None or not playing, icon=":material/pause:")
+    resume = b[2].button("Resume", disabled=comp is None or playing or comp.done,
+                         icon=":material/play_arrow:")
+    if start:
+        pinned = comp.pinned if comp is not None else []
+        try:
+            comp = compare.Comparison(cfg, variants, run.train, run.val, pinned=pinned)
+        except (config.ConfigError, ValueError) as err:
+            st.error(f"Cannot build these runs: {err}")
+            return
+        ss.compare, playing = comp, True
+    if pause:
+        playing = False
+    if resume:
+        playing = True
+    ss.cmp_playing = playing
+    if comp is None:
+        st.info("Pick what to vary, then press Start.")
+        return
+    st.fragment(_compare_live, run_every=TICK_SECONDS if playing else None)(comp)
+    finished = [i for i, t in enumerate(comp.trainers) if t.done or not playing]
+    if finished:
+        p = st.columns([3, 1], vertical_alignment="bottom")
+        which = p[0].selectbox("Keep a run to show under the next comparison", finished,
+                               format_func=lambda i: comp.labels[i], key="cmp_pin_choice")
+        if p[1].button("Pin run", icon=":material/push_pin:"):
+            comp.pin(which)
+            st.toast(f"Pinned {comp.labels[which]}")
+
+
+def _compare_live(comp):
+    ss = st.session_state
+    if ss.get("cmp_playing") and not comp.done:
+        comp.step_all(TICK_SECONDS * 0.7)
+        if comp.done:
+            ss.cmp_playing = False
+    left, right = st.columns([3, 2])
+    left.plotly_chart(
+        charts_compare.compare_curves(comp.histories(), comp.pinned, y="train_loss",
+                                      x="epoch", log_y=True),
+        config=PLOT_CONFIG, key="cmp_curves",
+    )
+    table = comp.results()
+    right.dataframe(table, hide_index=True, width="stretch",
+                    column_config={"epoch": st.column_config.NumberColumn(format="%.1f")})
+    landscape_panel.draw_compare(comp)
+    if not ss.get("cmp_playing") and comp.done:
+        st.caption("All runs finished.")
+
+
+# --------------------------------------------------------------------------- LR finder
+def lr_finder_section(cfg, run):
+    ss = st.session_state
+    st.subheader("Learning-rate range test")
+    st.caption("One short run from the initial weights with the learning rate growing "
+               "exponentially (Smith, 2017). The loss falls fastest a little below the rate where "
+               "it blows up; the suggestion is the rate at the smoothed minimum, divided by 10.")
+    c = st.columns(3)
+    lo = c[0].select_slider("From", LR_GRID, value=1e-5, key="lrf_min", bind=URL,
+                            format_func="{:g}".format)
+    hi = c[1].select_slider("To", LR_GRID, value=10.0, key="lrf_max", bind=URL,
+                            format_func="{:g}".format)
+    steps = c[2].number_input("Steps", 20, 1000, 100, 10, key="lrf_steps", bind=URL)
+    if lo >= hi:
+        st.error("'From' must be below 'To'.")
+        return
+    if st.button("Run the range test", icon=":material/search:"):
+        ss.lr_find = lrfind.lr_find(run.trainer, lr_min=lo, lr_max=hi, n_steps=int(steps))
+    result = ss.lr_find
+    if result is not None:
+        st.plotly_chart(charts_compare.lr_finder_chart(result), config=PLOT_CONFIG,
+                        key="lrf_chart")
+        st.caption(result.reason)
+        if result.suggestion == result.suggestion:  # not NaN
+            st.button(f"Use {result.suggestion:.3g}", on_click=_use_lr,
+                      args=(result.suggestion,), icon=":material/check:")
+
+
+def sweep_section(cfg, run):
+    ss = st.session_state
+    st.subheader("Learning-rate sweep")
+    st.caption("K learning rates on a log grid, each trained for E epochs from the same weights "
+               "with the same batches, all at once (the runs are an extra array axis).")
+    c = st.columns(4)
+    lo = c[0].select_slider("From", LR_GRID, value=1e-4, key="sw_min", bind=URL,
+                            format_func="{:g}".format)
+    hi = c[1].select_slider("To", LR_GRID, value=10.0, key="sw_max", bind=URL,
+                            format_func="{:g}".format)
+    k = c[2].number_input("Rates (K)", 2, 64, 16, key="sw_k", bind=URL)
+    epochs = c[3].number_input("Epochs (E)", 1, 2000, 30, key="sw_epochs", bind=URL)
+    if lo >= hi:
+        st.error("'From' must be below 'To'.")
+        return
+    if st.button("Run the sweep", icon=":material/tune:"):
+        t0 = time.perf_counter()
+        with st.spinner("Training every rate..."):
+            ss.sweep = lrfind.sweep(run.trainer, epochs=int(epochs), lr_min=lo, lr_max=hi,
+                                    k=int(k))
+        ss.sweep_seconds = time.perf_counter() - t0
+    result = ss.sweep
+    if result is not None:
+        st.plotly_chart(charts_compare.sweep_chart(result), config=PLOT_CONFIG, key="sw_chart")
+        n_div = int(result.diverged.sum())
+        st.caption(f"{len(result.lrs)} rates x {result.epochs} epochs in "
+                   f"{ss.get('sweep_seconds', 0):.2f} s; {n_div} diverged (marked x).")
+        best = result.best_lr
+        if best == best:
+            st.button(f"Use the best rate, {best:.3g}", on_click=_use_lr, args=(best,),
+                      icon=":material/check:", key="sw_use")
+
 
 def render(view, cfg, run):
-    st.info(f"{view} is coming soon.")
+    if run is None or cfg is None:
+        st.info("Set up a run in the sidebar first.")
+        return
+    st.caption(f"Setup: {run.train.n_samples} training rows, loss {cfg.loss}, "
+               f"optimizer {cfg.optimizer}, lr {cfg.lr:g}, "
+               f"{'full batch' if not cfg.batch_size else f'batch {cfg.batch_size}'}.")
+    if view == "Compare":
+        compare_section(cfg, run)
+    else:
+        lr_finder_section(cfg, run)
+        st.divider()
+        sweep_section(cfg, run)
