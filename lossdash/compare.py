@@ -56,14 +56,13 @@ def _format(value):
 
 
 def label_for(base, variant):
-    """A short label from the settings that differ from ``base``: ``"adam, lr=0.01"``.
+    """A short label from the settings the variant names: ``"adam, lr=0.01"``.
 
-    ``batch_size`` reads "batch 32" or "full batch"; a variant that changes nothing is "base".
+    A named setting shows even when it equals the base's (the user chose to vary it, so "sgd"
+    stands beside "adam"); ``batch_size`` reads "batch 32" or "full batch"; ``{}`` is "base".
     """
     parts = []
     for key, value in variant.items():
-        if getattr(base, key) == value:
-            continue
         if key in BARE_FIELDS:
             parts.append(_format(value))
         elif key == "batch_size":

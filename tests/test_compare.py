@@ -26,7 +26,7 @@ def data():
         ({"loss": "hinge"}, "loss=hinge"),
         ({"batch_size": 0}, "full batch"),
         ({"batch_size": 50}, "batch 50"),
-        ({"lr": 0.1}, "base"),  # the base's own value changes nothing
+        ({"lr": 0.1}, "lr=0.1"),  # a varied setting is named even at the base's value
         ({}, "base"),
     ],
     ids=["optimizer-and-lr", "loss", "full-batch", "batch-size", "no-op", "empty"],
@@ -36,7 +36,7 @@ def test_label_names_the_changed_settings(variant, label):
 
 
 def test_repeated_labels_are_numbered(data):
-    comp = Comparison(BASE, [{}, {"lr": 0.1}], *data)
+    comp = Comparison(BASE, [{}, {}], *data)
     assert comp.labels == ["base", "base (2)"]
 
 

@@ -27,13 +27,15 @@ def _use_lr(lr):
 
 # --------------------------------------------------------------------------- compare
 def variants_from_choices(cfg, opts, lrs, loss_names, batches, line_search):
-    """Every combination of the chosen settings, as changed-field dicts (the base if none)."""
-    grid = itertools.product(opts or [cfg.optimizer], lrs or [cfg.lr],
-                             loss_names or [cfg.loss], batches or [cfg.batch_size])
-    variants = []
-    for opt, lr, loss, batch in grid:
-        changed = {"optimizer": opt, "lr": float(lr), "loss": loss, "batch_size": int(batch)}
-        variants.append({k: v for k, v in changed.items() if getattr(cfg, k) != v})
+    """Every combination of the chosen settings, as changed-field dicts.
+
+    A setting the user varies stays in every variant (so each label names it, "sgd" beside
+    "adam"); one left empty is the sidebar's value and stays out of the labels.
+    """
+    choices = {"optimizer": opts, "lr": lrs, "loss": loss_names, "batch_size": batches}
+    varied = [k for k, v in choices.items() if v]
+    grid = itertools.product(*(choices[k] for k in varied))
+    variants = [dict(zip(varied, combo, strict=True)) for combo in grid] or [{}]
     if line_search:
         variants.append({"optimizer": "sgd", "batch_size": 0, "line_search": True})
     return variants

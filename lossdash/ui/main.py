@@ -15,6 +15,10 @@ UI_KEYS = {  # URL keys owned by widgets outside RunConfig, with their allowed v
     "log_y": ["true", "false"],
     "show_landscape": ["true", "false"],
     "smoothing": None,
+    # compare and LR-finder choices: Streamlit checks them against their widgets' options
+    **dict.fromkeys(["cmp_optimizers", "cmp_lrs", "cmp_losses", "cmp_batches",
+                     "cmp_line_search", "lrf_min", "lrf_max", "lrf_steps", "sw_min", "sw_max",
+                     "sw_k", "sw_epochs", "surface", "surface_start_x", "surface_start_y"]),
 }
 
 
