@@ -1,9 +1,108 @@
-"""The loss landscape beside the live charts (filled in by the landscape work)."""
+"""The loss landscape under the live charts, and every compared run's path on one surface.
+
+A model with two parameters gets its exact landscape (the grid is cached by its ranges, so a
+live frame only redraws the path). A larger model gets a filter-normalized random slice around
+its current weights; that grid moves with the weights, so while the run plays it is recomputed
+at most every ``RANDOM_REFRESH_SECONDS`` on a coarser grid, and at full resolution when paused.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import streamlit as st
+
+from lossdash import charts_landscape, landscape
+
+RANDOM_REFRESH_SECONDS = 2.0  # a random-direction slice costs ~0.2 s: not every frame
+LIVE_RANDOM_RESOLUTION = 21  # grid while playing; 41 (the centre on a node) when paused
+PLOT_CONFIG = {"displaylogo": False}
+EXPLAIN_EXACT = (
+    "The exact loss at every weight pair of the grid: the model has only these two "
+    "parameters, so this is the whole surface the optimizer walks on. White line: the path, "
+    "from the start (circle) to now (star); x: the minimum."
+)
+EXPLAIN_RANDOM = (
+    "A slice, not the whole surface: the loss along two random directions through the current "
+    "weights (0, 0), each scaled neuron by neuron to the size of the weights (filter "
+    "normalization, Li et al. 2018). The path is its shadow on this plane; it can look like it "
+    "climbs where in the full space it descends."
+)
+
+
+def _cache():
+    ss = st.session_state
+    if "landscape_cache" not in ss:
+        ss.landscape_cache = landscape.LandscapeCache(maxsize=8)
+    return ss.landscape_cache
+
+
+def options():
+    c1, c2 = st.columns(2)
+    style = c1.radio("Landscape view", ["contour", "surface"], horizontal=True,
+                     key="ls_style", bind="query-params",
+                     format_func={"contour": "contour map", "surface": "3-D surface"}.get)
+    log_color = c2.toggle("Log colour scale", value=False, key="ls_log", bind="query-params")
+    return style, log_color
+
+
+def compute(run):
+    """The Landscape to draw for ``run`` now (cached and rate-limited as the module says)."""
+    ss = st.session_state
+    trainer = run.trainer
+    if trainer.model.n_params == 2:
+        prev = ss.get("ls_ranges") if ss.get("ls_run") is run else None
+        land = landscape.exact_landscape(trainer, previous=prev, cache=_cache())
+        ss.ls_ranges, ss.ls_run = land.ranges, run
+        return land
+    last = ss.get("ls_random")
+    fresh = (last is not None and last[0] is run and last[1] == trainer.step_count)
+    if fresh:
+        return last[2]
+    due = last is None or last[0] is not run or time.perf_counter() - last[3] > (
+        RANDOM_REFRESH_SECONDS)
+    if run.playing and not due:
+        return last[2]
+    res = LIVE_RANDOM_RESOLUTION if run.playing else landscape.RANDOM_RESOLUTION
+    land = landscape.random_landscape(trainer, resolution=res, seed=trainer.seed, cache=_cache())
+    ss.ls_random = (run, trainer.step_count, land, time.perf_counter())
+    return land
 
 
 def draw(run):
-    """Draw the landscape of ``run``'s loss around its weights, with the optimizer's path."""
+    """The landscape of ``run`` with its path (inside the live fragment)."""
+    left, right = st.columns([3, 1])
+    with right:
+        style, log_color = options()
+        st.caption(EXPLAIN_EXACT if run.trainer.model.n_params == 2 else EXPLAIN_RANDOM)
+    land = compute(run)
+    left.plotly_chart(charts_landscape.landscape_figure(land, style, log_color),
+                      config=PLOT_CONFIG, key="chart_landscape")
 
 
 def draw_compare(comparison):
-    """Every compared run's path on one landscape (when the model has two parameters)."""
+    """Every compared run's path on one exact surface (two-parameter models only)."""
+    trainers = comparison.trainers
+    if any(t.model.n_params != 2 for t in trainers):
+        st.caption("The landscape with every path is drawn for two-parameter models (a linear "
+                   "model on one feature); the Train view shows a random slice for this one.")
+        return
+    if len({repr(t.loss) for t in trainers}) > 1 or len({t.model.l2 for t in trainers}) > 1:
+        st.caption("These runs minimize different losses, so their paths share no landscape.")
+        return
+    base = landscape.exact_landscape(trainers[0], cache=_cache())
+    paths = [landscape.thin(t.path()) for t in trainers]
+    points = [base.path, *paths]
+    ranges = landscape.grid_ranges(np.vstack(points))
+    land = landscape.exact_landscape(trainers[0], ranges=ranges, cache=_cache())
+    runs = []
+    for k, (label, t, path) in enumerate(zip(comparison.labels, trainers, paths, strict=True)):
+        values = landscape.loss_at(t.model, t.train.X, t.train.y, t.loss, path)
+        colors = charts_landscape.RUN_COLORS
+        runs.append((label, path, values, colors[k % len(colors)]))
+    fig = charts_landscape.surface_figure(
+        land.xs, land.ys, land.Z, runs, x_title=land.x_label, y_title=land.y_label,
+        title="Every run's path on the same exact landscape", uirevision="compare-landscape",
+    )
+    st.plotly_chart(fig, config=PLOT_CONFIG, key="cmp_landscape")

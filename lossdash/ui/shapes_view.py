@@ -1,7 +1,111 @@
-"""Loss shapes, demo surfaces and the outlier experiment (filled in by the landscape work)."""
+"""See the losses themselves: their shapes, what outliers do to them, optimizers on surfaces."""
+
+from __future__ import annotations
 
 import streamlit as st
 
+from lossdash import charts_landscape, landscape, losses, optimizers, shapes
+
+URL = "query-params"
+PLOT_CONFIG = {"displaylogo": False}
+DEMO_LR = {  # a starting learning rate per optimizer that moves visibly on the demo surfaces
+    "sgd": 0.001, "momentum": 0.001, "nesterov": 0.001, "adagrad": 0.5, "rmsprop": 0.01,
+    "adam": 0.05, "adamw": 0.05,
+}
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def outliers(k, seed):
+    """The outlier experiment (a pure function of its arguments, so it is cached)."""
+    return shapes.outlier_experiment(k=k, seed=seed)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def race(name, start, chosen, steps):
+    """Each chosen ``(optimizer, lr)`` run on the demo surface ``name`` from ``start``."""
+    surf = landscape.surface(name)
+    opts = {f"{o} (lr {lr:g})": optimizers.get(o, lr) for o, lr in chosen}
+    return landscape.race(surf, opts, start, steps)
+
+
+def shapes_section():
+    st.subheader("Loss shapes")
+    st.caption("Each loss as a function of one sample's error, and the gradient it sends back. "
+               "MSE pushes in proportion to the error, MAE with the same force whatever the "
+               "error, Huber switches from one to the other at δ, log-cosh does it smoothly.")
+    c = st.columns([1, 1, 2])
+    task = c[0].radio("Task", ["regression", "classification"], horizontal=True,
+                      key="shape_task", bind=URL)
+    delta = c[1].slider("Huber δ", 0.1, 3.0, 1.0, 0.1, key="huber_delta", bind=URL)
+    data = shapes.loss_shapes(task, options={"huber": {"delta": delta}})
+    left, right = st.columns(2)
+    left.plotly_chart(charts_landscape.loss_shape_figure(data, "value"), config=PLOT_CONFIG,
+                      key="shape_values")
+    right.plotly_chart(charts_landscape.loss_shape_figure(data, "gradient"), config=PLOT_CONFIG,
+                       key="shape_grads")
+    with st.expander("The formulas"):
+        for name in losses.names(task):
+            st.markdown(f"**{name}**: {losses.get(name).summary}")
+            st.latex(losses.get(name).latex)
+
+
+def outlier_section():
+    st.subheader("Outliers: MSE against MAE and Huber")
+    st.caption("The classic data (y = 3x + U(0,1)) with k points dragged far below the line. "
+               "Squared errors let a few far points tilt the whole fit; absolute errors barely "
+               "notice them.")
+    c = st.columns(2)
+    k = c[0].slider("Outliers (k)", 0, 20, 5, key="outliers_k", bind=URL)
+    seed = c[1].number_input("Seed", 0, 10_000, 0, key="outliers_seed", bind=URL)
+    result = outliers(int(k), int(seed))
+    left, right = st.columns([3, 1])
+    left.plotly_chart(charts_landscape.outlier_figure(result), config=PLOT_CONFIG,
+                      key="outlier_chart")
+    rows = [{"loss": name, "slope w": w, "intercept b": b} for name, (w, b) in
+            result.fits.items()]
+    right.dataframe(rows, hide_index=True)
+    right.caption("Without outliers every loss finds w ≈ 3, b ≈ 0.5.")
+
+
+def demo_section():
+    st.subheader("Optimizers on classic surfaces")
+    st.caption("No data: a function of two variables and several optimizers started from the "
+               "same point (the surfaces of Ruder's overview and Distill's 'Why Momentum Really "
+               "Works').")
+    c = st.columns([1, 1, 1, 1])
+    name = c[0].selectbox("Surface", list(landscape.SURFACES), key="surface", bind=URL)
+    surf = landscape.surface(name)
+    x0 = c[1].number_input("Start x", -10.0, 10.0, float(surf.start[0]), 0.1,
+                           key=f"surface_start_x_{name}")
+    y0 = c[2].number_input("Start y", -10.0, 10.0, float(surf.start[1]), 0.1,
+                           key=f"surface_start_y_{name}")
+    steps = c[3].number_input("Steps", 10, 5000, 500, 50, key="surface_steps", bind=URL)
+    st.latex(surf.latex)
+    st.caption(surf.summary)
+    chosen_names = st.multiselect("Optimizers", optimizers.names(),
+                                  default=["sgd", "momentum", "adam"], key="surface_opts",
+                                  bind=URL)
+    cols = st.columns(max(len(chosen_names), 1))
+    chosen = []
+    for col, opt in zip(cols, chosen_names, strict=False):
+        lr = col.number_input(f"{opt} lr", 1e-5, 10.0, DEMO_LR[opt], format="%g",
+                              key=f"surface_lr_{opt}")
+        chosen.append((opt, float(lr)))
+    style = st.radio("View", ["contour", "surface"], horizontal=True, key="surface_style",
+                     format_func={"contour": "contour map", "surface": "3-D surface"}.get)
+    paths = race(name, (x0, y0), tuple(chosen), int(steps))
+    st.plotly_chart(charts_landscape.demo_figure(surf, paths, style), config=PLOT_CONFIG,
+                    key="demo_chart")
+    ends = [f"{label}: ({p[-1, 0]:.3g}, {p[-1, 1]:.3g}) after {len(p) - 1} steps"
+            for label, p in paths.items()]
+    st.caption("Where each ended: " + "; ".join(ends))
+
 
 def render(run):
-    st.info("Loss shapes are coming soon.")
+    tabs = st.tabs(["Loss shapes", "Outliers", "Optimizer race"])
+    with tabs[0]:
+        shapes_section()
+    with tabs[1]:
+        outlier_section()
+    with tabs[2]:
+        demo_section()
