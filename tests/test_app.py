@@ -1,8 +1,10 @@
 """The dashboard under streamlit.testing: clicks, settings, uploads, and what they show."""
 
+import base64
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -29,6 +31,13 @@ def button(at, label):
 
 def plotly_specs(at):
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def values(array):
+    """A trace's data array: plotly sends numpy arrays as base64 typed arrays."""
+    if isinstance(array, dict) and "bdata" in array:
+        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"])
+    return np.asarray(array)
 
 
 def trace_names(at):
@@ -186,3 +195,63 @@ def test_nonsense_url_values_fall_back_to_defaults_with_a_notice():
 def test_every_view_opens_without_exceptions(view):
     at = start(view=view)
     assert not at.exception
+
+
+def landscape_path_length(at):
+    for spec in plotly_specs(at):
+        title = spec["layout"].get("title", {}).get("text", "")
+        if "landscape" in title.lower() or "random directions" in title.lower():
+            path = next(t for t in spec["data"] if t.get("name") == "path")
+            return len(values(path["x"]))
+    raise AssertionError("no landscape chart")
+
+
+@pytest.mark.parametrize("query", [{}, {"model": "mlp", "dataset": "moons", "hidden": "6"}],
+                         ids=["exact", "random-directions"])
+def test_landscape_path_grows_with_training(query):
+    at = start(**query)
+    before = landscape_path_length(at)
+    button(at, "Step").click().run()
+    button(at, "Step").click().run()
+    assert not at.exception
+    assert landscape_path_length(at) > before
+
+
+def test_exact_landscape_is_a_contour_with_the_minimum_marked():
+    at = start()
+    spec = next(s for s in plotly_specs(at) if "landscape" in
+                s["layout"].get("title", {}).get("text", "").lower())
+    types = {t["type"] for t in spec["data"]}
+    assert "contour" in types
+    assert any(t.get("name") == "minimum" for t in spec["data"])
+
+
+def test_three_d_surface_toggle():
+    at = start(ls_style="surface")
+    spec = next(s for s in plotly_specs(at) if "landscape" in
+                s["layout"].get("title", {}).get("text", "").lower())
+    assert "surface" in {t["type"] for t in spec["data"]}
+
+
+def test_compare_view_trains_every_variant_on_the_same_start():
+    at = start(view="Compare", cmp_optimizers="sgd")
+    at.multiselect(key="cmp_optimizers").set_value(["sgd", "momentum", "adam"]).run()
+    next(b for b in at.button if b.label == "Start 3 runs").click().run()
+    assert not at.exception and not at.error
+    comp = at.session_state["compare"]
+    assert comp.labels == ["sgd", "momentum", "adam"]
+    first = comp.trainers[0].initial_theta
+    assert all((t.initial_theta == first).all() for t in comp.trainers)
+    table = at.dataframe[0].value
+    assert list(table["label"]) == comp.labels
+
+
+def test_lr_finder_suggestion_can_be_used():
+    at = start(view="LR finder")
+    next(b for b in at.button if b.label == "Run the range test").click().run()
+    use = next(b for b in at.button if b.label.startswith("Use "))
+    suggested = float(use.label.split()[-1])
+    use.click().run()
+    assert not at.exception
+    assert at.session_state["run"].trainer.base_lr == pytest.approx(suggested)
+    assert at.number_input(key="lr").value == pytest.approx(suggested)

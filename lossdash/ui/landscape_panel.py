@@ -20,7 +20,7 @@ LIVE_RANDOM_RESOLUTION = 21  # grid while playing; 41 (the centre on a node) whe
 PLOT_CONFIG = {"displaylogo": False}
 EXPLAIN_EXACT = (
     "The exact loss at every weight pair of the grid: the model has only these two "
-    "parameters, so this is the whole surface the optimizer walks on. White line: the path, "
+    "parameters, so this is the whole surface the optimizer walks on. Orange line: the path, "
     "from the start (circle) to now (star); x: the minimum."
 )
 EXPLAIN_RANDOM = (
@@ -42,7 +42,7 @@ def options():
     c1, c2 = st.columns(2)
     style = c1.radio("Landscape view", ["contour", "surface"], horizontal=True,
                      key="ls_style", bind="query-params",
-                     format_func={"contour": "contour map", "surface": "3-D surface"}.get)
+                     help="contour: seen from above; surface: a 3-D surface you can turn.")
     log_color = c2.toggle("Log colour scale", value=False, key="ls_log", bind="query-params")
     return style, log_color
 
