@@ -151,7 +151,22 @@ def bench_engine():
     return rows
 
 
-SECTIONS = {"engine": bench_engine}
+def _section(module):
+    def run():
+        import importlib
+
+        importlib.import_module(f"lossdash.{module}").run()
+
+    return run
+
+
+SECTIONS = {
+    "engine": bench_engine,
+    "landscape": _section("bench_landscape"),
+    "sweep": _section("bench_sweep"),
+    "charts": _section("bench_charts"),
+    "dashboard": _section("bench_dashboard"),
+}
 
 
 def main(argv=None):

@@ -50,6 +50,8 @@ def check_url_once():
 
 def show_url_notice():
     problems = st.session_state.get("url_problems")
+    if problems and st.session_state.csv is not None:  # the CSV has been uploaded again
+        problems = [p for p in problems if "uploaded CSV" not in p]
     if problems:
         st.warning("Some settings in this link could not be used:\n\n" +
                    "\n".join(f"- {p}" for p in problems), icon=":material/link_off:")

@@ -35,35 +35,47 @@ def _fmt(value):
 
 
 # --------------------------------------------------------------------------- controls
+def _play():
+    run = st.session_state.run
+    run.playing = True
+    run.last_tick = time.perf_counter()
+    run.step_credit = 0.0
+
+
+def _pause():
+    st.session_state.run.playing = False
+
+
+def _step():
+    run = st.session_state.run
+    run.playing = False
+    run.trainer.run_epochs(1)
+
+
+def _reset():
+    run = st.session_state.run
+    run.playing = False
+    run.trainer.reset()
+    run.steps_per_s = 0.0
+
+
 def controls(run):
-    """The four buttons and the speed; their clicks change the run before anything is drawn."""
+    """The four buttons and the speed. Their callbacks change the run before the script reruns,
+    so the buttons drawn right after a click already show the new state (Pause enabled)."""
     trainer = run.trainer
     cols = st.columns([1, 1, 1, 1, 3], vertical_alignment="bottom")
-    play = cols[0].button("Play", icon=":material/play_arrow:", type="primary",
-                          disabled=run.playing or trainer.done, width="stretch",
-                          help="Train continuously; the charts update live.")
-    pause = cols[1].button("Pause", icon=":material/pause:", disabled=not run.playing,
-                           width="stretch", help="Stop after the current frame; Play resumes.")
-    step = cols[2].button("Step", icon=":material/skip_next:", disabled=trainer.done,
-                          width="stretch", help="Train exactly one epoch, then pause.")
-    reset = cols[3].button("Reset", icon=":material/restart_alt:", width="stretch",
-                           help="Back to the initial weights and an empty history.")
+    cols[0].button("Play", icon=":material/play_arrow:", type="primary", on_click=_play,
+                   disabled=run.playing or trainer.done, width="stretch",
+                   help="Train continuously; the charts update live.")
+    cols[1].button("Pause", icon=":material/pause:", on_click=_pause, disabled=not run.playing,
+                   width="stretch", help="Stop after the current frame; Play resumes.")
+    cols[2].button("Step", icon=":material/skip_next:", on_click=_step, disabled=trainer.done,
+                   width="stretch", help="Train exactly one epoch, then pause.")
+    cols[3].button("Reset", icon=":material/restart_alt:", on_click=_reset, width="stretch",
+                   help="Back to the initial weights and an empty history.")
     cols[4].select_slider("Speed", list(SPEEDS), value=DEFAULT_SPEED, key="speed",
                           bind="query-params",
                           help="Steps per second while playing; 'max' trains as fast as it can.")
-    if play:
-        run.playing = True
-        run.last_tick = time.perf_counter()
-        run.step_credit = 0.0
-    if pause:
-        run.playing = False
-    if step:
-        run.playing = False
-        trainer.run_epochs(1)
-    if reset:
-        run.playing = False
-        trainer.reset()
-        run.steps_per_s = 0.0
 
 
 def chart_options():
