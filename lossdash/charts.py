@@ -25,7 +25,6 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with any common colour deficiency.
 OKABE_ITO = [
@@ -82,30 +81,65 @@ def decimate(df: pd.DataFrame, max_points: int = MAX_POINTS, by=None) -> pd.Data
     -------
     DataFrame, a subset of the rows of ``df`` in their original order (index unchanged).
     """
-    n = len(df)
-    if n <= max_points:
+    if len(df) <= max_points:
         return df
     cols = [c for c in ([by] if isinstance(by, str) else by or []) if c in df.columns]
-    n_buckets = (max_points - 2) // (2 * len(cols)) if cols else 0
+    return df.iloc[_decimated_rows(len(df), [df[c].to_numpy(float) for c in cols], max_points)]
+
+
+def _decimated_rows(n: int, spiky: Sequence[np.ndarray] = (),
+                    max_points: int = MAX_POINTS) -> np.ndarray:
+    """The sorted row positions ``decimate`` keeps out of ``n`` rows (all of them if few).
+
+    ``spiky`` holds the columns (each shape (n,)) whose per-bucket minimum and maximum must be
+    kept; with none, ``max_points`` evenly spaced rows are kept.
+    """
+    if n <= max_points:
+        return np.arange(n)
+    n_buckets = (max_points - 2) // (2 * len(spiky)) if spiky else 0
     if n_buckets < 1:
-        keep = np.linspace(0, n - 1, max_points).round().astype(int)
-    else:
-        bucket = np.arange(n) * n_buckets // n
-        extremes = [_bucket_argextremes(df[c].to_numpy(float), bucket) for c in cols]
-        keep = np.concatenate([[0, n - 1], *extremes])
-    return df.iloc[np.unique(keep)]
+        return _sorted_unique(np.linspace(0, n - 1, max_points).round().astype(int))
+    return _sorted_unique(np.concatenate([[0, n - 1], _bucket_argextremes(spiky, n_buckets)]))
 
 
-def _bucket_argextremes(values: np.ndarray, bucket: np.ndarray) -> np.ndarray:
-    """Row positions of the finite minimum and maximum of ``values`` within each bucket."""
-    finite = np.isfinite(values)
-    low = np.where(finite, values, np.inf)
-    high = np.where(finite, -values, np.inf)
+def _sorted_unique(positions: np.ndarray) -> np.ndarray:
+    """``np.unique`` for a few thousand ints, by sorting (a few times faster here)."""
+    positions = np.sort(positions)
+    return positions[np.r_[True, positions[1:] != positions[:-1]]]
+
+
+def _bucket_argextremes(columns: Sequence[np.ndarray], n_buckets: int) -> np.ndarray:
+    """Row positions of the finite minimum and maximum of each column within each bucket.
+
+    With ``n = q * n_buckets + r``, the rows are cut into ``r`` buckets of ``q + 1``
+    consecutive rows followed by ``n_buckets - r`` buckets of ``q`` rows. Each group is a
+    reshape, ``(r, q + 1)`` and ``(n_buckets - r, q)``, so one ``argmin`` and one ``argmax``
+    along axis 1 per group find every bucket's extremes at once. Non-finite values never win;
+    ties go to the first row; a bucket with no finite value gives its first row for both.
+
+    Parameters
+    ----------
+    columns : sequence of arrays, each shape (n,).
+    n_buckets : int, at most n.
+
+    Returns
+    -------
+    ndarray of int, shape (2 * n_buckets * len(columns),), unsorted, with repeats.
+    """
+    n = len(columns[0])
+    q, r = divmod(n, n_buckets)
+    split = r * (q + 1)  # rows in the longer buckets
+    starts = np.r_[0:split:q + 1, split:n:q]
     found = []
-    for key in (low, high):
-        order = np.lexsort((key, bucket))  # by bucket, then by value within the bucket
-        starts = np.r_[0, np.flatnonzero(np.diff(bucket[order])) + 1]
-        found.append(order[starts])
+    for values in columns:
+        low = high = values
+        if not np.isfinite(values).all():
+            finite = np.isfinite(values)
+            low, high = np.where(finite, values, np.inf), np.where(finite, values, -np.inf)
+        for key, arg in ((low, np.argmin), (high, np.argmax)):
+            at = np.r_[arg(key[:split].reshape(r, q + 1), axis=1),
+                       arg(key[split:].reshape(-1, q), axis=1)]
+            found.append(starts + at)
     return np.concatenate(found)
 
 
@@ -134,9 +168,10 @@ def smooth(values, weight: float) -> np.ndarray:
         raise ValueError(f"smoothing must be at least 0 and below 1, got {weight}")
     v = np.asarray(values, dtype=float)
     finite = np.isfinite(v)
-    s = pd.Series(np.where(finite, v, np.nan))
+    all_finite = finite.all()  # the usual case: skip the two masking passes
+    s = pd.Series(v if all_finite else np.where(finite, v, np.nan))
     out = s.ewm(alpha=1.0 - weight, adjust=True, ignore_na=True).mean().to_numpy()
-    return np.where(finite, out, np.nan)
+    return out if all_finite else np.where(finite, out, np.nan)
 
 
 def param_columns(history: pd.DataFrame) -> list[str]:
@@ -172,35 +207,73 @@ def _gaps(z: np.ndarray) -> np.ndarray:
 
 # ---------------------------------------------------------------------------------------------
 # layout helpers
+#
+# Every figure is built in one ``go.Figure(data=[...], layout={...})`` call from plain dicts:
+# Plotly validates each property once there, where ``update_layout``/``update_xaxes``/
+# ``add_trace`` chains validate (and copy) again at every call, which took several times
+# longer than the figure's data on a live frame.
+
+
+def _look(title: str) -> dict:
+    """The shared look as layout entries: title, compact margins, legend above the plot area.
+
+    No template is named, so Plotly's default applies (Streamlit's own once streamlit is
+    imported) and Streamlit's theme styles the figure; copying ``plotly_white`` into every
+    figure took most of a live frame's drawing time.
+    """
+    return {
+        "title": {"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 14}},
+        "margin": {"l": 55, "r": 15, "t": 60, "b": 45},
+        "legend": {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0,
+                   "yanchor": "bottom", "font": {"size": 11}},
+        "hovermode": "closest",
+    }
+
+
+def _layout(title: str, x_title: str, y_title: str, xaxis: dict | None = None,
+            yaxis: dict | None = None, **extra) -> dict:
+    """A whole single-plot layout: the shared look, axis titles (plus ``xaxis``/``yaxis``
+    entries) and any other layout entries in ``extra``."""
+    return {
+        **_look(title),
+        "xaxis": {"title": {"text": x_title}, **(xaxis or {})},
+        "yaxis": {"title": {"text": y_title}, **(yaxis or {})},
+        **extra,
+    }
 
 
 def _style(fig: go.Figure, title: str, x_title: str, y_title: str, **layout) -> go.Figure:
-    """Apply the shared look: white template, compact margins, legend above the plot area."""
-    fig.update_layout(
-        template="plotly_white",
-        title={"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 14}},
-        margin={"l": 55, "r": 15, "t": 60, "b": 45},
-        legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom",
-                "font": {"size": 11}},
-        hovermode="closest",
-        **layout,
-    )
+    """Apply the shared look to an existing figure (every x and y axis gets the titles)."""
+    fig.update_layout(_look(title), **layout)
     fig.update_xaxes(title_text=x_title)
     fig.update_yaxes(title_text=y_title)
     return fig
 
 
+def _annotation(text: str) -> dict:
+    """``text`` in the middle of the plot area, for a figure with nothing to draw."""
+    return {"text": text, "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper",
+            "showarrow": False, "font": {"size": 13, "color": "#666666"}}
+
+
 def _note(fig: go.Figure, text: str) -> go.Figure:
     """Write ``text`` in the middle of an otherwise empty figure."""
-    fig.add_annotation(text=text, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
-                       font={"size": 13, "color": "#666666"})
+    fig.add_annotation(_annotation(text))
     return fig
 
 
-def _line(x, y, name: str, color: str, positive: bool = False, **kw) -> go.Scatter:
-    """A line trace through the finite points of (x, y)."""
+def _empty(layout: dict, text: str) -> go.Figure:
+    """A figure with no traces and ``text`` in the middle."""
+    return go.Figure(layout={**layout, "annotations": [_annotation(text)]})
+
+
+def _line(x, y, name: str, color: str, positive: bool = False, line: dict | None = None,
+          **kw) -> dict:
+    """A line trace (as a dict) through the finite points of (x, y); ``line`` adds to the
+    line style, ``kw`` to the trace."""
     x, y = _finite(x, y, positive)
-    return go.Scatter(x=x, y=y, name=name, line={"color": color}, **{"mode": "lines", **kw})
+    return {"type": "scatter", "x": x, "y": y, "name": name, "mode": "lines",
+            "line": {"color": color, **(line or {})}, **kw}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -218,6 +291,28 @@ def _eval_rows(history: pd.DataFrame) -> pd.DataFrame:
     if "eval" not in history.columns:
         return history
     return history[history["eval"].fillna(False).astype(bool)]
+
+
+def _eval_positions(history: pd.DataFrame) -> np.ndarray:
+    """Positions (ints) of the rows ``_eval_rows`` keeps."""
+    if "eval" not in history.columns:
+        return np.arange(len(history))
+    return np.flatnonzero(history["eval"].fillna(False).to_numpy(dtype=bool))
+
+
+def _eval_lines(history: pd.DataFrame, x: str, curves, **kw) -> list[dict]:
+    """One line per ``(column, name, color)`` of ``curves`` through the evaluation rows,
+    skipping missing or all non-finite columns; each decimated keeping its own spikes."""
+    at = _eval_positions(history)
+    xs = history[x].to_numpy()[at]
+    lines = []
+    for column, name, color in curves:
+        if column in history.columns:
+            values = history[column].to_numpy(float)[at]
+            if np.isfinite(values).any():
+                rows = _decimated_rows(len(values), [values])
+                lines.append(_line(xs[rows], values[rows], name, color, **kw))
+    return lines
 
 
 def loss_curve(history: pd.DataFrame, smoothing: float = 0.0, log_y: bool = False,
@@ -238,29 +333,23 @@ def loss_curve(history: pd.DataFrame, smoothing: float = 0.0, log_y: bool = Fals
     x : "step" or "epoch".
     """
     col = _x_column(x)
-    y_title = "loss (log scale)" if log_y else "loss"
-    fig = _style(go.Figure(), "Loss", col, y_title, uirevision=f"loss-{col}-{log_y}")
-    fig.update_yaxes(type="log" if log_y else "linear")
+    layout = _layout("Loss", col, "loss (log scale)" if log_y else "loss",
+                     yaxis={"type": "log" if log_y else "linear"},
+                     uirevision=f"loss-{col}-{log_y}")
     if history.empty or "loss" not in history.columns:
-        return _note(fig, "no steps yet: press Train")
-    steps = history[[col, "loss"]].copy()
-    if smoothing > 0:
-        steps["smoothed"] = smooth(steps["loss"], smoothing)
-    steps = decimate(steps, by="loss")
+        return _empty(layout, "no steps yet: press Train")
+    loss = history["loss"].to_numpy(float)
+    rows = _decimated_rows(len(loss), [loss])
+    xs = history[col].to_numpy()[rows]
     raw_style = {"opacity": 0.35} if smoothing > 0 else {}
-    fig.add_trace(_line(steps[col], steps["loss"], "batch loss", COLORS["batch"], log_y,
-                        **raw_style))
+    data = [_line(xs, loss[rows], "batch loss", COLORS["batch"], log_y, **raw_style)]
     if smoothing > 0:
-        fig.add_trace(_line(steps[col], steps["smoothed"], "batch loss (smoothed)",
-                            COLORS["smoothed"], log_y))
-    evals = _eval_rows(history)
-    for role in ("train", "val"):
-        column = f"{role}_loss"
-        if column in evals.columns and np.isfinite(evals[column].to_numpy(float)).any():
-            rows = decimate(evals[[col, column]], by=column)
-            fig.add_trace(_line(rows[col], rows[column], f"{role} loss", COLORS[role], log_y,
-                                mode="lines+markers", marker={"size": 4}))
-    return fig
+        smoothed = smooth(loss, smoothing)[rows]
+        data.append(_line(xs, smoothed, "batch loss (smoothed)", COLORS["smoothed"], log_y))
+    data += _eval_lines(history, col, [(f"{role}_loss", f"{role} loss", COLORS[role])
+                                       for role in ("train", "val")],
+                        positive=log_y, mode="lines+markers", marker={"size": 4})
+    return go.Figure(data=data, layout=layout)
 
 
 def metric_curve(history: pd.DataFrame, x: str = "step", label: str = "metric") -> go.Figure:
@@ -269,13 +358,10 @@ def metric_curve(history: pd.DataFrame, x: str = "step", label: str = "metric") 
     ``label`` names the metric on the y axis (the UI knows whether it is R^2 or accuracy).
     """
     col = _x_column(x)
-    fig = _style(go.Figure(), label.capitalize(), col, label, uirevision=f"metric-{col}")
-    evals = _eval_rows(history)
-    for column, name in (("train_metric", "train"), ("val_metric", "val")):
-        if column in evals.columns and np.isfinite(evals[column].to_numpy(float)).any():
-            rows = decimate(evals[[col, column]], by=column)
-            fig.add_trace(_line(rows[col], rows[column], f"{name} {label}", COLORS[name]))
-    return fig if fig.data else _note(fig, "no evaluations yet")
+    layout = _layout(label.capitalize(), col, label, uirevision=f"metric-{col}")
+    data = _eval_lines(history, col, [(f"{role}_metric", f"{role} {label}", COLORS[role])
+                                      for role in ("train", "val")])
+    return go.Figure(data=data, layout=layout) if data else _empty(layout, "no evaluations yet")
 
 
 def param_trajectories(history: pd.DataFrame, names: Sequence[str],
@@ -290,38 +376,41 @@ def param_trajectories(history: pd.DataFrame, names: Sequence[str],
     title = "Parameters"
     if len(present) > len(shown):
         title += f" (first {len(shown)} of {len(present)} shown)"
-    fig = _style(go.Figure(), title, "step", "parameter value", uirevision="params")
+    layout = _layout(title, "step", "parameter value", uirevision="params")
     if history.empty or not shown:
-        return _note(fig, "no parameter values recorded")
-    rows = decimate(history[["step", *shown]])  # parameters move smoothly: even spacing suffices
-    for i, name in enumerate(shown):
-        fig.add_trace(_line(rows["step"], rows[name], name, OKABE_ITO[i % len(OKABE_ITO)]))
-    fig.update_layout(legend={"font": {"size": 9}})
-    return fig
+        return _empty(layout, "no parameter values recorded")
+    layout["legend"]["font"]["size"] = 9
+    rows = _decimated_rows(len(history))  # parameters move smoothly: even spacing suffices
+    steps = history["step"].to_numpy()[rows]
+    data = [_line(steps, history[name].to_numpy()[rows], name, OKABE_ITO[i % len(OKABE_ITO)])
+            for i, name in enumerate(shown)]
+    return go.Figure(data=data, layout=layout)
 
 
 def gradient_chart(history: pd.DataFrame, log_y: bool = True) -> go.Figure:
     """Gradient norm ``||g||_2`` and update size ``||theta_t - theta_(t-1)||_2`` per step,
     with the learning rate on a secondary (right, linear) axis."""
-    y_title = "norm (log scale)" if log_y else "norm"
-    fig = _style(go.Figure(), "Gradient and update size", "step", y_title,
-                 uirevision=f"grad-{log_y}")
-    fig.update_layout(yaxis={"type": "log" if log_y else "linear"},
-                      yaxis2={"title": {"text": "learning rate"}, "overlaying": "y",
-                              "side": "right", "showgrid": False, "rangemode": "tozero"},
-                      margin={"r": 60})
+    layout = _layout("Gradient and update size", "step",
+                     "norm (log scale)" if log_y else "norm",
+                     yaxis={"type": "log" if log_y else "linear"},
+                     yaxis2={"title": {"text": "learning rate"}, "overlaying": "y",
+                             "side": "right", "showgrid": False, "rangemode": "tozero"},
+                     uirevision=f"grad-{log_y}")
+    layout["margin"]["r"] = 60  # room for the learning-rate axis
     columns = [c for c in ("grad_norm", "update_norm", "lr") if c in history.columns]
     if history.empty or not columns:
-        return _note(fig, "no steps yet: press Train")
-    rows = decimate(history[["step", *columns]], by=[c for c in columns if c != "lr"])
-    for column, name, color in (("grad_norm", "gradient norm", COLORS["grad"]),
-                                ("update_norm", "update size", COLORS["update"])):
-        if column in rows.columns:
-            fig.add_trace(_line(rows["step"], rows[column], name, color, log_y))
-    if "lr" in rows.columns:
-        fig.add_trace(_line(rows["step"], rows["lr"], "learning rate", COLORS["lr"],
-                            yaxis="y2", line_dash="dot"))
-    return fig
+        return _empty(layout, "no steps yet: press Train")
+    spiky = [history[c].to_numpy(float) for c in columns if c != "lr"]
+    rows = _decimated_rows(len(history), spiky)
+    steps = history["step"].to_numpy()[rows]
+    data = [_line(steps, history[column].to_numpy()[rows], name, color, log_y)
+            for column, name, color in (("grad_norm", "gradient norm", COLORS["grad"]),
+                                        ("update_norm", "update size", COLORS["update"]))
+            if column in columns]
+    if "lr" in columns:
+        data.append(_line(steps, history["lr"].to_numpy()[rows], "learning rate",
+                          COLORS["lr"], line={"dash": "dot"}, yaxis="y2"))
+    return go.Figure(data=data, layout=layout)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -352,6 +441,37 @@ def _histograms(values: np.ndarray, bins: int):
     return (edges[:-1] + edges[1:]) / 2, counts
 
 
+SUBPLOT_SPACING = 0.06  # vertical gap between stacked subplots, as a fraction of the height
+
+
+def _stacked_axes(titles: Sequence[str], x_title: str, y_title: str) -> dict:
+    """Layout entries for ``len(titles)`` plots stacked in one column sharing the x axis.
+
+    What ``make_subplots(rows, 1, shared_xaxes=True, vertical_spacing=SUBPLOT_SPACING,
+    subplot_titles=titles)`` lays out, written out: row ``r`` (0 at the top) has axes
+    ``x{r+1}``/``y{r+1}`` and the y domain ``[k (h + s), k (h + s) + h]`` with
+    ``k = rows - 1 - r``, ``s`` the spacing and ``h = (1 - s (rows - 1)) / rows``; every x axis
+    follows the bottom one, which alone shows its tick labels and ``x_title``.
+    """
+    rows = len(titles)
+    height = (1.0 - SUBPLOT_SPACING * (rows - 1)) / rows
+    layout, annotations = {}, []
+    for r, title in enumerate(titles):
+        suffix = "" if r == 0 else str(r + 1)
+        bottom = min((rows - 1 - r) * (height + SUBPLOT_SPACING), 1.0)
+        top = min(bottom + height, 1.0)
+        xaxis = {"anchor": f"y{suffix}", "domain": [0.0, 1.0], "title": {"text": x_title}}
+        if r < rows - 1:
+            xaxis.update(matches=f"x{rows}", showticklabels=False, title={"text": ""})
+        layout[f"xaxis{suffix}"] = xaxis
+        layout[f"yaxis{suffix}"] = {"anchor": f"x{suffix}", "domain": [bottom, top],
+                                    "title": {"text": y_title}}
+        annotations.append({"text": title, "x": 0.5, "y": top, "xref": "paper", "yref": "paper",
+                            "xanchor": "center", "yanchor": "bottom", "showarrow": False,
+                            "font": {"size": 11}})
+    return {**layout, "annotations": annotations}
+
+
 def weight_distributions(steps, thetas, layout, bins: int = 40) -> go.Figure:
     """How the weights of each layer spread out over training: one heatmap per weight matrix.
 
@@ -373,22 +493,21 @@ def weight_distributions(steps, thetas, layout, bins: int = 40) -> go.Figure:
         title += f", first {MAX_LAYERS} of {len(layers)} layers"
         layers = layers[:MAX_LAYERS]
     if len(steps) == 0 or not layers:
-        return _note(_style(go.Figure(), title, "step", "weight value"), "no snapshots yet")
+        return _empty(_layout(title, "step", "weight value"), "no snapshots yet")
     keep = np.unique(np.linspace(0, len(steps) - 1, MAX_SNAPSHOTS).round().astype(int))
     steps, thetas = steps[keep], thetas[keep]
-    fig = make_subplots(rows=len(layers), cols=1, shared_xaxes=True, vertical_spacing=0.06,
-                        subplot_titles=[f"{name} {tuple(shape)}" for name, _, shape in layers])
-    for row, (_, sl, _) in enumerate(layers, start=1):
+    data = []
+    for row, (name, sl, _) in enumerate(layers, start=1):
         centres, counts = _histograms(thetas[:, sl], bins)
-        fig.add_trace(go.Heatmap(x=steps, y=centres, z=counts, colorscale="Viridis",
-                                 showscale=False, name=layers[row - 1][0],
-                                 hovertemplate="step %{x}<br>weight %{y:.3g}<br>"
-                                               "%{z} weights<extra></extra>"), row=row, col=1)
-    _style(fig, title, "", "", height=max(320, 170 * len(layers) + 80))
-    fig.update_xaxes(title_text="step", row=len(layers), col=1)
-    fig.update_yaxes(title_text="weight value")
-    fig.update_annotations(font_size=11)
-    return fig
+        suffix = "" if row == 1 else str(row)
+        data.append({"type": "heatmap", "x": steps, "y": centres, "z": counts,
+                     "colorscale": "Viridis", "showscale": False, "name": name,
+                     "hovertemplate": "step %{x}<br>weight %{y:.3g}<br>%{z} weights<extra></extra>",
+                     "xaxis": f"x{suffix}", "yaxis": f"y{suffix}"})
+    titles = [f"{name} {tuple(shape)}" for name, _, shape in layers]
+    return go.Figure(data=data, layout={**_look(title), **_stacked_axes(titles, "step",
+                                                                       "weight value"),
+                                        "height": max(320, 170 * len(layers) + 80)})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -414,16 +533,27 @@ def _roles(train, val) -> list:
     return [(d, role) for d, role in ((train, "train"), (val, "val")) if d is not None]
 
 
+def _shown(train, val) -> list:
+    """``[(data, role, (X, y, counts)), ...]``: ``_points`` of each set, computed once."""
+    return [(d, role, _points(d)) for d, role in _roles(train, val)]
+
+
 def _marker(role: str, **style) -> dict:
     """Scatter marker: filled circles for training points, crosses for validation points."""
     return {"size": 6, "symbol": TRAIN_MARKER if role == "train" else VAL_MARKER, **style}
 
 
-def _subset_note(train, val) -> str:
-    """\" (5,000 of 80,000 points shown)\" when a data set was thinned, else ""."""
-    counts = [_points(d)[2] for d, _ in _roles(train, val)]
-    shown, total = sum(c[0] for c in counts), sum(c[1] for c in counts)
-    return f" ({shown:,} of {total:,} points shown)" if shown < total else ""
+def _markers(x, y, name: str, marker: dict, **kw) -> dict:
+    """A scatter trace of points (as a dict)."""
+    return {"type": "scatter", "x": x, "y": y, "mode": "markers", "name": name,
+            "marker": marker, **kw}
+
+
+def _subset_note(shown) -> str:
+    """\" (5,000 of 80,000 points shown)\" when a data set of ``_shown`` was thinned, else ""."""
+    kept = sum(points[2][0] for _, _, points in shown)
+    total = sum(points[2][1] for _, _, points in shown)
+    return f" ({kept:,} of {total:,} points shown)" if kept < total else ""
 
 
 def _feature_name(data, j: int) -> str:
@@ -449,20 +579,20 @@ def _class_name(data, i: int) -> str:
     return str(classes[i]) if classes is not None and 0 <= i < len(classes) else str(i)
 
 
-def _class_traces(data, role: str, labels, second) -> list[go.Scatter]:
-    """One scatter trace per class (colour = class); ``second(X, y)`` gives the y coordinate."""
-    X, y, _ = _points(data)
-    y = y.astype(int)
+def _class_traces(shown, labels, second) -> list[dict]:
+    """One scatter trace per set of ``_shown`` and class (colour = class); ``second(X, y)``
+    gives the y coordinate."""
     traces = []
-    for label in labels:
-        mask = y == label
-        if mask.any():
-            name = _class_name(data, label)
-            color = OKABE_ITO[label % len(OKABE_ITO)]
-            traces.append(go.Scatter(
-                x=X[mask, 0], y=second(X[mask], y[mask]), mode="markers", legendgroup=name,
-                name=f"{name} ({role})",
-                marker=_marker(role, color=color, line={"width": 0.5, "color": "#333333"})))
+    for data, role, (X, y, _) in shown:
+        y = y.astype(int)
+        for label in labels:
+            mask = y == label
+            if mask.any():
+                name = _class_name(data, label)
+                color = OKABE_ITO[label % len(OKABE_ITO)]
+                marker = _marker(role, color=color, line={"width": 0.5, "color": "#333333"})
+                traces.append(_markers(X[mask, 0], second(X[mask], y[mask]), f"{name} ({role})",
+                                       marker, legendgroup=name))
     return traces
 
 
@@ -474,41 +604,34 @@ def data_scatter(train, val=None) -> go.Figure:
     - classification: first two features (feature against class with 1 feature),
       one colour per class.
     """
-    d = _points(train)[0].shape[1]
-    note = _subset_note(train, val)
+    shown = _shown(train, val)
+    d = shown[0][2][0].shape[1]
+    note = _subset_note(shown)
     if train.task == "classification":
-        return _classification_scatter(train, val, d, note)
+        return _classification_scatter(train, val, shown, d, note)
     target, x_title = _target_name(train), _feature_name(train, 0)
     if d == 1:
-        fig = _style(go.Figure(), "Data" + note, x_title, target)
+        layout = _layout("Data" + note, x_title, target)
+        data = [_markers(X[:, 0], y.astype(float), role, _marker(role, color=COLORS[role]))
+                for _, role, (X, y, _) in shown]
     else:
         colorbar = {"title": {"text": target}, "thickness": 12}
-        fig = _style(go.Figure(), f"Data (colour = {target}){note}", x_title,
-                     _feature_name(train, 1),
-                     coloraxis={"colorscale": "Viridis", "colorbar": colorbar})
-    for data, role in _roles(train, val):
-        X, y, _ = _points(data)
-        y = y.astype(float)
-        if d == 1:
-            fig.add_trace(go.Scatter(x=X[:, 0], y=y, mode="markers", name=role,
-                                     marker=_marker(role, color=COLORS[role])))
-        else:
-            fig.add_trace(go.Scatter(x=X[:, 0], y=X[:, 1], mode="markers", name=role,
-                                     marker=_marker(role, color=y, coloraxis="coloraxis")))
-    return fig
+        layout = _layout(f"Data (colour = {target}){note}", x_title, _feature_name(train, 1),
+                         coloraxis={"colorscale": "Viridis", "colorbar": colorbar})
+        data = [_markers(X[:, 0], X[:, 1], role,
+                         _marker(role, color=y.astype(float), coloraxis="coloraxis"))
+                for _, role, (X, y, _) in shown]
+    return go.Figure(data=data, layout=layout)
 
 
-def _classification_scatter(train, val, d: int, note: str) -> go.Figure:
+def _classification_scatter(train, val, shown, d: int, note: str) -> go.Figure:
     """``data_scatter`` for a classification data set."""
     if d >= 2:
         y_title, second = _feature_name(train, 1), (lambda X, y: X[:, 1])
     else:
         y_title, second = f"{_target_name(train)} (class)", (lambda X, y: y)
-    fig = _style(go.Figure(), "Data" + note, _feature_name(train, 0), y_title)
-    labels = _class_labels(train, val)
-    for data, role in _roles(train, val):
-        fig.add_traces(_class_traces(data, role, labels, second))
-    return fig
+    layout = _layout("Data" + note, _feature_name(train, 0), y_title)
+    return go.Figure(data=_class_traces(shown, _class_labels(train, val), second), layout=layout)
 
 
 def _predict(predict, X: np.ndarray) -> np.ndarray:
@@ -526,41 +649,36 @@ def regression_fit(train, val, predict: Callable[[np.ndarray], np.ndarray],
 
     ``predict`` maps X (m, d) to predictions (m,).
     """
-    if _points(train)[0].shape[1] > 1:
-        return _predicted_vs_actual(train, val, predict)
-    note, target = _subset_note(train, val), _target_name(train)
-    fig = _style(go.Figure(), "Model fit" + note, _feature_name(train, 0), target)
-    xs = []
-    for data, role in _roles(train, val):
-        X, y, _ = _points(data)
-        xs.append(X[:, 0])
-        fig.add_trace(go.Scatter(x=X[:, 0], y=y.astype(float), mode="markers", name=role,
-                                 marker=_marker(role, color=COLORS[role])))
-    xs = np.concatenate(xs)
+    shown = _shown(train, val)
+    if shown[0][2][0].shape[1] > 1:
+        return _predicted_vs_actual(train, shown, predict)
+    layout = _layout("Model fit" + _subset_note(shown), _feature_name(train, 0),
+                     _target_name(train))
+    data = [_markers(X[:, 0], y.astype(float), role, _marker(role, color=COLORS[role]))
+            for _, role, (X, y, _) in shown]
+    xs = np.concatenate([X[:, 0] for _, _, (X, _, _) in shown])
     if len(xs):
         grid = np.linspace(xs.min(), xs.max(), n_line)
-        fig.add_trace(_line(grid, _predict(predict, grid[:, None]), "model", COLORS["model"],
-                            line_width=2.5))
-    return fig
+        data.append(_line(grid, _predict(predict, grid[:, None]), "model", COLORS["model"],
+                          line={"width": 2.5}))
+    return go.Figure(data=data, layout=layout)
 
 
-def _predicted_vs_actual(train, val, predict) -> go.Figure:
+def _predicted_vs_actual(train, shown, predict) -> go.Figure:
     """``regression_fit`` for 2+ features: predicted against actual, with ``y = x``."""
     target = _target_name(train)
-    fig = _style(go.Figure(), "Predicted vs actual" + _subset_note(train, val),
-                 f"actual {target}", f"predicted {target}")
-    ends = []
-    for data, role in _roles(train, val):
-        X, y, _ = _points(data)
+    layout = _layout("Predicted vs actual" + _subset_note(shown), f"actual {target}",
+                     f"predicted {target}")
+    data, ends = [], []
+    for _, role, (X, y, _) in shown:
         actual, pred = _finite(y, _predict(predict, X))
         ends += [actual.min(), actual.max(), pred.min(), pred.max()] if len(actual) else []
-        fig.add_trace(go.Scatter(x=actual, y=pred, mode="markers", name=role,
-                                 marker=_marker(role, color=COLORS[role])))
+        data.append(_markers(actual, pred, role, _marker(role, color=COLORS[role])))
     if ends:
         lo, hi = min(ends), max(ends)
-        fig.add_trace(go.Scatter(x=[lo, hi], y=[lo, hi], mode="lines", name="y = x",
-                                 line={"color": "#666666", "dash": "dash"}))
-    return fig
+        data.append({"type": "scatter", "x": [lo, hi], "y": [lo, hi], "mode": "lines",
+                     "name": "y = x", "line": {"color": "#666666", "dash": "dash"}})
+    return go.Figure(data=data, layout=layout)
 
 
 def _grid_axes(train, val, resolution: int, feature_ranges=None) -> list[np.ndarray]:
@@ -597,44 +715,45 @@ def decision_boundary(train, val, proba: Callable[[np.ndarray], np.ndarray],
     the predicted class ``argmax_k p_k`` otherwise. Training points are circles, validation
     points crosses, coloured by class.
     """
-    d = _points(train)[0].shape[1]
+    shown = _shown(train, val)
+    d = shown[0][2][0].shape[1]
     note = " (other features held at their mean)" if d > 2 else ""
-    fig = _style(go.Figure(), "Decision boundary" + note + _subset_note(train, val),
-                 _feature_name(train, 0), _feature_name(train, 1) if d >= 2 else "")
+    title = "Decision boundary" + note + _subset_note(shown)
+    x_title, y_title = _feature_name(train, 0), _feature_name(train, 1) if d >= 2 else ""
     if d < 2:
-        return _note(fig, "the decision boundary needs at least 2 features")
+        return _empty(_layout(title, x_title, y_title),
+                      "the decision boundary needs at least 2 features")
     gx, gy, G = boundary_grid(train, val, resolution, feature_ranges)
     p = np.asarray(proba(G), dtype=float).reshape(len(G), -1)
-    fig.add_traces(_proba_traces(gx, gy, p) if p.shape[1] <= 2 else _class_map(gx, gy, p))
-    labels = _class_labels(train, val)
-    for data, role in _roles(train, val):
-        fig.add_traces(_class_traces(data, role, labels, lambda X, y: X[:, 1]))
-    fig.update_xaxes(range=[gx[0], gx[-1]])
-    fig.update_yaxes(range=[gy[0], gy[-1]])
-    return fig
+    data = _proba_traces(gx, gy, p) if p.shape[1] <= 2 else _class_map(gx, gy, p)
+    data += _class_traces(shown, _class_labels(train, val), lambda X, y: X[:, 1])
+    layout = _layout(title, x_title, y_title, xaxis={"range": [gx[0], gx[-1]]},
+                     yaxis={"range": [gy[0], gy[-1]]})
+    return go.Figure(data=data, layout=layout)
 
 
-def _proba_traces(gx, gy, p: np.ndarray) -> list:
+def _proba_traces(gx, gy, p: np.ndarray) -> list[dict]:
     """Heatmap of P(class 1) = last column of ``p``, and its 0.5 contour (the boundary)."""
     z = _gaps(p[:, -1].reshape(len(gy), len(gx)))
     colorbar = {"title": {"text": "P(class 1)"}, "thickness": 12}
     return [
-        go.Heatmap(x=gx, y=gy, z=z, zmin=0, zmax=1, colorscale=PROBA_SCALE, name="P(class 1)",
-                   colorbar=colorbar),
-        go.Contour(x=gx, y=gy, z=z, showscale=False, name="P = 0.5", hoverinfo="skip",
-                   contours={"start": 0.5, "end": 0.5, "size": 1, "coloring": "none"},
-                   line={"color": "#333333", "width": 2}),
+        {"type": "heatmap", "x": gx, "y": gy, "z": z, "zmin": 0, "zmax": 1,
+         "colorscale": PROBA_SCALE, "name": "P(class 1)", "colorbar": colorbar},
+        {"type": "contour", "x": gx, "y": gy, "z": z, "showscale": False, "name": "P = 0.5",
+         "hoverinfo": "skip", "contours": {"start": 0.5, "end": 0.5, "size": 1,
+                                           "coloring": "none"},
+         "line": {"color": "#333333", "width": 2}},
     ]
 
 
-def _class_map(gx, gy, p: np.ndarray) -> list:
+def _class_map(gx, gy, p: np.ndarray) -> list[dict]:
     """Heatmap of the predicted class ``argmax_k p_k`` (a gap where ``p`` is not finite)."""
     k = p.shape[1]
     finite = np.isfinite(p).all(axis=1)
     z = np.where(finite, np.argmax(np.where(finite[:, None], p, 0.0), axis=1), np.nan)
-    return [go.Heatmap(x=gx, y=gy, z=_gaps(z.reshape(len(gy), len(gx))), zmin=-0.5,
-                       zmax=k - 0.5, colorscale=_class_scale(k), showscale=False, opacity=0.45,
-                       name="predicted class")]
+    return [{"type": "heatmap", "x": gx, "y": gy, "z": _gaps(z.reshape(len(gy), len(gx))),
+             "zmin": -0.5, "zmax": k - 0.5, "colorscale": _class_scale(k), "showscale": False,
+             "opacity": 0.45, "name": "predicted class"}]
 
 
 def _class_scale(k: int) -> list:

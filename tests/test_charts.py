@@ -113,6 +113,35 @@ def test_decimate_picks_finite_extremes_over_nan():
     assert out["loss"].max() == 9.0
 
 
+def reference_decimate_rows(columns, n, max_points):
+    """decimate's rows the slow, obvious way: a Python loop over buckets and rows."""
+    n_buckets = (max_points - 2) // (2 * len(columns))
+    q, r = divmod(n, n_buckets)  # r buckets of q + 1 rows, then the rest of q rows
+    bucket = np.repeat(np.arange(n_buckets), [q + 1] * r + [q] * (n_buckets - r))
+    keep = {0, n - 1}
+    for values in columns:
+        for b in range(n_buckets):
+            rows = np.flatnonzero(bucket == b)
+            finite = [i for i in rows if np.isfinite(values[i])] or [rows[0]]
+            keep.add(min(finite, key=lambda i: values[i]))  # min/max return the first on ties
+            keep.add(max(finite, key=lambda i: values[i]))
+    return sorted(keep)
+
+
+@pytest.mark.parametrize("n, max_points", [(5_000, 202), (4_999, 301), (1_001, 1_000)], ids=str)
+@pytest.mark.parametrize("by", ["a", ["a", "b"]], ids=str)
+def test_decimate_keeps_the_same_rows_as_a_loop_over_buckets(n, max_points, by):
+    rng = np.random.default_rng(n)
+    df = pd.DataFrame({"a": rng.integers(0, 4, n).astype(float), "b": rng.normal(size=n)})
+    df.loc[rng.random(n) < 0.2, "a"] = np.nan  # ties, gaps and infinities everywhere
+    df.loc[rng.random(n) < 0.05, "b"] = np.inf
+    df.loc[rng.random(n) < 0.05, "b"] = -np.inf
+    df.loc[100:160, "b"] = np.nan  # buckets with no finite value at all
+    columns = [df[c].to_numpy() for c in ([by] if isinstance(by, str) else by)]
+    out = charts.decimate(df, max_points=max_points, by=by)
+    np.testing.assert_array_equal(out.index, reference_decimate_rows(columns, n, max_points))
+
+
 # ---------------------------------------------------------------------------------------------
 # smooth
 
@@ -281,6 +310,15 @@ def test_weight_distributions_counts_match_a_hand_histogram():
     np.testing.assert_allclose(fig.data[0].y, [0.25, 0.75])
     np.testing.assert_array_equal(fig.data[0].z, [[5, 1], [1, 5]])
     np.testing.assert_array_equal(fig.data[0].x, [10, 20])
+
+
+def test_weight_distributions_stacks_the_layers_on_one_shared_step_axis():
+    fig = charts.weight_distributions(np.arange(5), np.ones((5, 12)), LAYOUT)
+    assert [(t.xaxis, t.yaxis) for t in fig.data] == [("x", "y"), ("x2", "y2")]
+    assert fig.layout.xaxis.matches == "x2" and fig.layout.xaxis.showticklabels is False
+    assert fig.layout.xaxis2.title.text == "step"
+    assert fig.layout.yaxis.domain[0] > fig.layout.yaxis2.domain[1]  # first layer on top
+    assert [a.text for a in fig.layout.annotations] == ["W1 (2, 3)", "W2 (3, 1)"]
 
 
 def test_weight_distributions_falls_back_to_every_entry_without_matrices():
