@@ -29,8 +29,8 @@ from lossdash import config
 ROOT = Path(__file__).resolve().parents[1]
 WINDOW_S = 8.0  # seconds of live training measured
 SETUP = {  # full batch, so the Epoch metric counts steps; spiral keeps an MLP busy for minutes
-    "dataset": "spiral", "n_samples": "200", "model": "mlp", "hidden": "8,8", "loss": "bce",
-    "optimizer": "adam", "lr": "0.01", "max_epochs": "100000", "speed": "max",
+    "dataset": "spiral", "n_samples": "400", "model": "mlp", "hidden": "8,8", "loss": "bce",
+    "optimizer": "adam", "lr": "0.003", "max_epochs": "100000", "speed": "max",
 }
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -115,6 +115,9 @@ def headless_rate(seconds=WINDOW_S):
 
 
 def run():
+    extra = os.environ.get("LOSSDASH_BENCH_QUERY")  # e.g. "show_landscape=false" to explore
+    if extra:
+        SETUP.update(dict(pair.split("=", 1) for pair in extra.split("&")))
     if not Path("/usr/bin/chromium").exists():
         print("dashboard: skipped (no /usr/bin/chromium; apt-get install chromium)")
         return

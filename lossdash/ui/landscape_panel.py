@@ -39,6 +39,7 @@ def _cache():
 
 
 def options():
+    """The landscape's view choices (drawn with the chart options, outside the live frame)."""
     c1, c2 = st.columns(2)
     style = c1.radio("Landscape view", ["contour", "surface"], horizontal=True,
                      key="ls_style", bind="query-params",
@@ -71,14 +72,17 @@ def compute(run):
 
 
 def draw(run):
-    """The landscape of ``run`` with its path (inside the live fragment)."""
+    """Lay out the landscape row and its explanation; returns the column for the figure."""
     left, right = st.columns([3, 1])
-    with right:
-        style, log_color = options()
-        st.caption(EXPLAIN_EXACT if run.trainer.model.n_params == 2 else EXPLAIN_RANDOM)
-    land = compute(run)
-    left.plotly_chart(charts_landscape.landscape_figure(land, style, log_color),
-                      config=PLOT_CONFIG, key="chart_landscape")
+    right.caption(EXPLAIN_EXACT if run.trainer.model.n_params == 2 else EXPLAIN_RANDOM)
+    return left
+
+
+def figure(run):
+    """The landscape of ``run`` with its path, in the style chosen in the chart options."""
+    ss = st.session_state
+    style, log_color = ss.get("ls_style", "contour"), ss.get("ls_log", False)
+    return charts_landscape.landscape_figure(compute(run), style, log_color)
 
 
 def draw_compare(comparison):

@@ -8,6 +8,7 @@ the existing trainer, so they take effect on resume.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field, fields
 
@@ -15,6 +16,7 @@ import streamlit as st
 
 from lossdash import config
 from lossdash.config import RunConfig
+from lossdash.ui import background
 
 LIVE_FIELDS = frozenset({"lr", "schedule", "step_size", "gamma", "decay", "max_epochs"})
 RESET_FIELDS = tuple(f.name for f in fields(RunConfig) if f.name not in LIVE_FIELDS)
@@ -31,9 +33,11 @@ class LiveRun:
     val: object
     dataset: object  # the full data set (before the split), for the data scatter
     playing: bool = False
-    last_tick: float = field(default_factory=time.perf_counter)
-    steps_per_s: float = 0.0
-    step_credit: float = 0.0  # fractional steps owed when a speed limit is set
+    steps_per_s: float = 0.0  # measured by the training thread
+    speed_limit: float | None = None  # steps per second while playing; None = as fast as it can
+    lock: threading.Lock = field(default_factory=threading.Lock)  # trainer: train xor draw
+    thread: threading.Thread | None = None  # the background trainer while playing
+    last_seen: float = field(default_factory=time.perf_counter)  # the last frame drawn
 
 
 def init_state():
@@ -62,6 +66,11 @@ def build_run(cfg, dataset, data_token):
 
 def apply_live_settings(run, cfg):
     """Learning rate, schedule and max epochs change an existing run in place."""
+    with run.lock:
+        _apply(run, cfg)
+
+
+def _apply(run, cfg):
     trainer = run.trainer
     trainer.set_lr(cfg.lr)
     trainer.schedule = config.make_schedule(cfg)
@@ -80,6 +89,8 @@ def sync_run(cfg, dataset, data_token):
     key = run_key(cfg, data_token)
     run = ss.run
     if run is None or run.key != key:
+        if run is not None:
+            background.stop(run)  # the old run's thread lets go before it is dropped
         run = build_run(cfg, dataset, data_token)
         ss.run = run
     else:

@@ -1,23 +1,24 @@
 """The training view: Play, Pause, Step, Reset, and the live charts.
 
-Training advances in time-budgeted chunks inside an ``st.fragment(run_every=TICK_SECONDS)``: each
-tick trains for ``TRAIN_SHARE`` of the tick, then redraws the metrics and charts once. The buttons
-live outside the fragment, so a click on Pause reruns the app right after the current tick (well
-under half a second) and the fragment stops ticking while paused.
+While a run plays, a background thread trains it in short chunks (``lossdash.ui.background``)
+and an ``st.fragment(run_every=FRAME_SECONDS)`` redraws the metrics and charts from it, holding
+the trainer's lock while it reads. The buttons live outside the fragment; their callbacks start
+and stop the thread, so Pause takes effect within one training chunk (20 ms) and the next
+redraw shows it.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 
 import streamlit as st
 
 from lossdash import charts
-from lossdash.ui import landscape_panel
+from lossdash.ui import background, landscape_panel
 
-TICK_SECONDS = 0.25  # one frame: training plus drawing; 4-5 redraws a second
-TRAIN_SHARE = 0.75  # of each tick spent training; the rest draws the charts
+FRAME_SECONDS = 0.2  # the fragment's timer: at most 5 redraws a second
 SPEEDS = {  # label -> steps per second (None: as fast as the machine goes)
     "1 step/s": 1,
     "5 steps/s": 5,
@@ -36,25 +37,22 @@ def _fmt(value):
 
 # --------------------------------------------------------------------------- controls
 def _play():
-    run = st.session_state.run
-    run.playing = True
-    run.last_tick = time.perf_counter()
-    run.step_credit = 0.0
+    background.start(st.session_state.run)
 
 
 def _pause():
-    st.session_state.run.playing = False
+    background.stop(st.session_state.run)
 
 
 def _step():
     run = st.session_state.run
-    run.playing = False
+    background.stop(run)
     run.trainer.run_epochs(1)
 
 
 def _reset():
     run = st.session_state.run
-    run.playing = False
+    background.stop(run)
     run.trainer.reset()
     run.steps_per_s = 0.0
 
@@ -88,38 +86,43 @@ def chart_options():
         c3.radio("x-axis", ["step", "epoch"], horizontal=True, key="x_axis", bind="query-params")
         c4.toggle("Loss landscape", value=True, key="show_landscape", bind="query-params",
                   help="The loss surface around the weights with the optimizer's path.")
+        landscape_panel.options()
 
 
 # --------------------------------------------------------------------------- the live part
-def advance(run):
-    """Train for this tick's budget (or the speed limit's share). Returns True if it just ended."""
-    trainer = run.trainer
-    now = time.perf_counter()
-    elapsed = max(now - run.last_tick, 1e-6)
-    run.last_tick = now
-    if not run.playing or trainer.done:
-        return False
-    limit = SPEEDS.get(st.session_state.get("speed", DEFAULT_SPEED))
-    max_steps = None
-    if limit is not None:
-        run.step_credit += limit * min(elapsed, 1.0)
-        max_steps = int(run.step_credit)
-        run.step_credit -= max_steps
-    taken = trainer.run_for(TICK_SECONDS * TRAIN_SHARE, max_steps) if max_steps != 0 else 0
-    run.steps_per_s = taken / elapsed
-    if trainer.done:
-        run.playing = False
-        return True
-    return False
+@dataclass
+class Slots:
+    """Placeholders laid out once per fragment run; every frame refills them in place, so the
+    browser updates each chart where it stands instead of building the page anew."""
+
+    metrics: list
+    progress: object
+    outcome: object
+    loss: object
+    model: object
+    weights: object
+    grads: object
+    landscape: object = None
 
 
-def metrics_row(run):
+def layout(run):
+    metrics = [c.empty() for c in st.columns(5)]
+    progress, outcome_ = st.empty(), st.empty()
+    top, bottom = st.columns(2), st.columns(2)
+    slots = Slots(metrics, progress, outcome_, top[0].empty(), top[1].empty(),
+                  bottom[0].empty(), bottom[1].empty())
+    if st.session_state.get("show_landscape", True):
+        slots.landscape = landscape_panel.draw(run).empty()
+    return slots
+
+
+def metrics_row(run, slots):
     trainer, val = run.trainer, run.val
     train_loss, train_metric = trainer.evaluate(run.train)
     val_loss, val_metric = trainer.evaluate(val) if val is not None else (None, None)
     label = "Accuracy" if run.train.task == "classification" else "R²"
     shown = val_metric if val is not None else train_metric
-    c = st.columns(5)
+    c = slots.metrics
     c[0].metric("Epoch", f"{int(trainer.epoch)}", help=f"step {trainer.step_count:,}")
     c[1].metric("Train loss", _fmt(train_loss), help="Data loss on all training rows, now.")
     c[2].metric("Validation loss", _fmt(val_loss),
@@ -130,17 +133,19 @@ def metrics_row(run):
     c[4].metric("Steps/s", f"{run.steps_per_s:,.0f}" if run.playing else "–",
                 help="Optimizer steps per second while playing, drawing included.")
     done = min(trainer.epoch / max(trainer.max_epochs, 1), 1.0)
-    st.progress(done, text=f"epoch {trainer.epoch:,.1f} of {trainer.max_epochs:,}")
+    slots.progress.progress(done, text=f"epoch {trainer.epoch:,.1f} of {trainer.max_epochs:,}")
 
 
-def outcome(run):
+def outcome(run, slot):
     trainer = run.trainer
     if trainer.status == "diverged":
-        st.error(trainer.message, icon=":material/warning:")
+        slot.error(trainer.message, icon=":material/warning:")
     elif trainer.status == "converged":
-        st.success(trainer.message, icon=":material/check_circle:")
+        slot.success(trainer.message, icon=":material/check_circle:")
     elif trainer.status == "max_epochs":
-        st.info(f"{trainer.message} Raise 'Max epochs' to keep going.")
+        slot.info(f"{trainer.message} Raise 'Max epochs' to keep going.")
+    else:
+        slot.empty()
 
 
 def model_chart(run):
@@ -159,39 +164,55 @@ def weights_chart(run):
     return charts.weight_distributions(steps, thetas, trainer.model.layout)
 
 
-def draw(run):
+def chart(slot, fig, name):
+    """One live chart into its placeholder, under a fixed key so the browser updates the chart
+    it has (Plotly.react) instead of building a new one every frame."""
+    slot.plotly_chart(fig, config=PLOT_CONFIG, key=f"live-{name}")
+
+
+def draw(run, slots):
     ss = st.session_state
     history = run.trainer.history
-    metrics_row(run)
-    outcome(run)
-    top = st.columns(2)
-    top[0].plotly_chart(
-        charts.loss_curve(history, ss.get("smoothing", 0.6), ss.get("log_y", True),
-                          ss.get("x_axis", "step")),
-        config=PLOT_CONFIG, key="chart_loss",
-    )
-    top[1].plotly_chart(model_chart(run), config=PLOT_CONFIG, key="chart_model")
-    bottom = st.columns(2)
-    bottom[0].plotly_chart(weights_chart(run), config=PLOT_CONFIG, key="chart_weights")
-    bottom[1].plotly_chart(charts.gradient_chart(history), config=PLOT_CONFIG,
-                           key="chart_grads")
-    if ss.get("show_landscape", True):
-        landscape_panel.draw(run)
+    metrics_row(run, slots)
+    outcome(run, slots.outcome)
+    loss_fig = charts.loss_curve(history, ss.get("smoothing", 0.6), ss.get("log_y", True),
+                                 ss.get("x_axis", "step"))
+    chart(slots.loss, loss_fig, "loss")
+    chart(slots.model, model_chart(run), "model")
+    chart(slots.weights, weights_chart(run), "weights")
+    chart(slots.grads, charts.gradient_chart(history), "grads")
+    if slots.landscape is not None:
+        chart(slots.landscape, landscape_panel.figure(run), "landscape")
 
 
 def live(run):
-    """One frame: train for the tick's budget, then draw; a finished run reruns the app once."""
-    ended = advance(run)
-    draw(run)
-    if ended:
-        st.rerun()  # the whole app: Play re-enables, the fragment stops ticking
+    """One frame: the run as it is now, read under its lock (the training thread waits)."""
+    run.last_seen = time.perf_counter()
+    run.speed_limit = SPEEDS.get(st.session_state.get("speed", DEFAULT_SPEED))
+    if run.playing and (run.thread is None or not run.thread.is_alive()):
+        background.start(run)  # a rerun (a sidebar change, a reload) keeps a playing run going
+    with run.lock:
+        draw(run, layout(run))
+        ended = not run.playing and run.thread is not None
+    if ended:  # the thread stopped by itself (converged, diverged, done): redraw the buttons
+        run.thread = None
+        st.rerun()
+
+
+def guarded_live(run):
+    """``live``, with an unexpected error shown as a message (fragment reruns bypass main's)."""
+    try:
+        live(run)
+    except Exception as err:  # the last line of defence: a message, never a traceback
+        background.stop(run)
+        st.error(f"Training stopped on an unexpected problem ({type(err).__name__}: {err}). "
+                 "Press Reset, or change a setting.", icon=":material/error:")
 
 
 def render(run):
     controls(run)
     chart_options()
-    fragment = st.fragment(live, run_every=TICK_SECONDS if run.playing else None)
-    fragment(run)
+    st.fragment(guarded_live, run_every=FRAME_SECONDS if run.playing else None)(run)
     st.download_button(
         "Download history (CSV)",
         data=lambda: charts.history_csv(run.trainer.history),
