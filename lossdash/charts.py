@@ -52,7 +52,9 @@ PROBA_SCALE = [[0.0, OKABE_ITO[0]], [0.5, "#F7F7F7"], [1.0, OKABE_ITO[1]]]
 TRAIN_MARKER = "circle"
 VAL_MARKER = "x"
 
-MAX_POINTS = 2000  # rows per line chart: keeps a figure well under 300 kB after 100,000 steps
+MAX_POINTS = 600  # rows per line chart: a chart is ~600 px wide, min/max buckets keep spikes,
+# and a browser redraws four such charts several times a second (2,000 took ~4x longer)
+MAX_EVAL_MARKERS = 100  # train/val loss lines show a marker per evaluation up to this many
 MAX_LINES = 20  # parameter trajectories: more lines than this are unreadable
 MAX_SCATTER = 2500  # points per data set in a scatter: keeps a figure under 300 kB
 MAX_SNAPSHOTS = 300  # heatmap columns in weight_distributions
@@ -337,7 +339,7 @@ def loss_curve(history: pd.DataFrame, smoothing: float = 0.0, log_y: bool = Fals
                      yaxis={"type": "log" if log_y else "linear"},
                      uirevision=f"loss-{col}-{log_y}")
     if history.empty or "loss" not in history.columns:
-        return _empty(layout, "no steps yet: press Train")
+        return _empty(layout, "no steps yet: press Play or Step")
     loss = history["loss"].to_numpy(float)
     rows = _decimated_rows(len(loss), [loss])
     xs = history[col].to_numpy()[rows]
@@ -346,9 +348,11 @@ def loss_curve(history: pd.DataFrame, smoothing: float = 0.0, log_y: bool = Fals
     if smoothing > 0:
         smoothed = smooth(loss, smoothing)[rows]
         data.append(_line(xs, smoothed, "batch loss (smoothed)", COLORS["smoothed"], log_y))
+    few = int(history["eval"].sum()) <= MAX_EVAL_MARKERS if "eval" in history else True
     data += _eval_lines(history, col, [(f"{role}_loss", f"{role} loss", COLORS[role])
                                        for role in ("train", "val")],
-                        positive=log_y, mode="lines+markers", marker={"size": 4})
+                        positive=log_y, mode="lines+markers" if few else "lines",
+                        marker={"size": 4})
     return go.Figure(data=data, layout=layout)
 
 
@@ -399,7 +403,7 @@ def gradient_chart(history: pd.DataFrame, log_y: bool = True) -> go.Figure:
     layout["margin"]["r"] = 60  # room for the learning-rate axis
     columns = [c for c in ("grad_norm", "update_norm", "lr") if c in history.columns]
     if history.empty or not columns:
-        return _empty(layout, "no steps yet: press Train")
+        return _empty(layout, "no steps yet: press Play or Step")
     spiky = [history[c].to_numpy(float) for c in columns if c != "lr"]
     rows = _decimated_rows(len(history), spiky)
     steps = history["step"].to_numpy()[rows]

@@ -18,7 +18,7 @@ import streamlit as st
 from lossdash import charts
 from lossdash.ui import background, landscape_panel
 
-FRAME_SECONDS = 0.2  # the fragment's timer: at most 5 redraws a second
+FRAME_SECONDS = 0.25  # the main panel's timer: at most 4 redraws a second
 SPEEDS = {  # label -> steps per second (None: as fast as the machine goes)
     "1 step/s": 1,
     "5 steps/s": 5,
@@ -90,62 +90,59 @@ def chart_options():
 
 
 # --------------------------------------------------------------------------- the live part
-@dataclass
-class Slots:
-    """Placeholders laid out once per fragment run; every frame refills them in place, so the
-    browser updates each chart where it stands instead of building the page anew."""
+@dataclass(frozen=True)
+class Status:
+    """What the metrics row shows, read from the trainer under its lock."""
 
-    metrics: list
-    progress: object
-    outcome: object
-    loss: object
-    model: object
-    weights: object
-    grads: object
-    landscape: object = None
-
-
-def layout(run):
-    metrics = [c.empty() for c in st.columns(5)]
-    progress, outcome_ = st.empty(), st.empty()
-    top, bottom = st.columns(2), st.columns(2)
-    slots = Slots(metrics, progress, outcome_, top[0].empty(), top[1].empty(),
-                  bottom[0].empty(), bottom[1].empty())
-    if st.session_state.get("show_landscape", True):
-        slots.landscape = landscape_panel.draw(run).empty()
-    return slots
+    epoch: float
+    step: int
+    max_epochs: int
+    train_loss: float
+    val_loss: float | None
+    metric: float
+    status: str
+    message: str
 
 
-def metrics_row(run, slots):
+def read_status(run):
     trainer, val = run.trainer, run.val
     train_loss, train_metric = trainer.evaluate(run.train)
     val_loss, val_metric = trainer.evaluate(val) if val is not None else (None, None)
+    return Status(trainer.epoch, trainer.step_count, trainer.max_epochs, train_loss, val_loss,
+                  val_metric if val is not None else train_metric, trainer.status,
+                  trainer.message)
+
+
+def metrics_row(run, now):
+    val = run.val
     label = "Accuracy" if run.train.task == "classification" else "R²"
-    shown = val_metric if val is not None else train_metric
-    c = slots.metrics
-    c[0].metric("Epoch", f"{int(trainer.epoch)}", help=f"step {trainer.step_count:,}")
-    c[1].metric("Train loss", _fmt(train_loss), help="Data loss on all training rows, now.")
-    c[2].metric("Validation loss", _fmt(val_loss),
+    c = st.columns(5)
+    c[0].metric("Epoch", f"{int(now.epoch)}", help=f"step {now.step:,}")
+    c[1].metric("Train loss", _fmt(now.train_loss), help="Data loss on all training rows, now.")
+    c[2].metric("Validation loss", _fmt(now.val_loss),
                 help="Data loss on the held-out rows." if val is not None else
                 "No validation rows: set a validation fraction above 0.")
-    c[3].metric(label, _fmt(shown),
+    c[3].metric(label, _fmt(now.metric),
                 help=("on the validation rows" if val is not None else "on the training rows"))
     c[4].metric("Steps/s", f"{run.steps_per_s:,.0f}" if run.playing else "–",
                 help="Optimizer steps per second while playing, drawing included.")
-    done = min(trainer.epoch / max(trainer.max_epochs, 1), 1.0)
-    slots.progress.progress(done, text=f"epoch {trainer.epoch:,.1f} of {trainer.max_epochs:,}")
+    done = min(now.epoch / max(now.max_epochs, 1), 1.0)
+    st.progress(done, text=f"epoch {now.epoch:,.1f} of {now.max_epochs:,}")
 
 
-def outcome(run, slot):
-    trainer = run.trainer
-    if trainer.status == "diverged":
-        slot.error(trainer.message, icon=":material/warning:")
-    elif trainer.status == "converged":
-        slot.success(trainer.message, icon=":material/check_circle:")
-    elif trainer.status == "max_epochs":
-        slot.info(f"{trainer.message} Raise 'Max epochs' to keep going.")
-    else:
-        slot.empty()
+def outcome(now):
+    if now.status == "diverged":
+        st.error(now.message, icon=":material/warning:")
+    elif now.status == "converged":
+        st.success(now.message, icon=":material/check_circle:")
+    elif now.status == "max_epochs":
+        st.info(f"{now.message} Raise 'Max epochs' to keep going.")
+
+
+def loss_chart(run):
+    ss = st.session_state
+    return charts.loss_curve(run.trainer.history, ss.get("smoothing", 0.6),
+                             ss.get("log_y", True), ss.get("x_axis", "step"))
 
 
 def model_chart(run):
@@ -164,55 +161,89 @@ def weights_chart(run):
     return charts.weight_distributions(steps, thetas, trainer.model.layout)
 
 
-def chart(slot, fig, name):
-    """One live chart into its placeholder, under a fixed key so the browser updates the chart
-    it has (Plotly.react) instead of building a new one every frame."""
-    slot.plotly_chart(fig, config=PLOT_CONFIG, key=f"live-{name}")
+def gradients_chart(run):
+    return charts.gradient_chart(run.trainer.history)
 
 
-def draw(run, slots):
-    ss = st.session_state
-    history = run.trainer.history
-    metrics_row(run, slots)
-    outcome(run, slots.outcome)
-    loss_fig = charts.loss_curve(history, ss.get("smoothing", 0.6), ss.get("log_y", True),
-                                 ss.get("x_axis", "step"))
-    chart(slots.loss, loss_fig, "loss")
-    chart(slots.model, model_chart(run), "model")
-    chart(slots.weights, weights_chart(run), "weights")
-    chart(slots.grads, charts.gradient_chart(history), "grads")
-    if slots.landscape is not None:
-        chart(slots.landscape, landscape_panel.figure(run), "landscape")
+def guarded(panel):
+    """``panel(run)`` with an unexpected error shown as a message, never a traceback (fragment
+    reruns do not pass through main's guard)."""
+
+    def run_panel(run):
+        try:
+            panel(run)
+        except Exception as err:  # the last line of defence
+            background.stop(run)
+            st.error(f"Training stopped on an unexpected problem ({type(err).__name__}: "
+                     f"{err}). Press Reset, or change a setting.", icon=":material/error:")
+
+    run_panel.__name__ = run_panel.__qualname__ = f"live_{panel.__name__}"
+    return run_panel
 
 
-def live(run):
-    """One frame: the run as it is now, read under its lock (the training thread waits)."""
+def status_panel(run):
+    """Metrics, progress and outcome; also keeps the training thread and the buttons in step."""
     run.last_seen = time.perf_counter()
     run.speed_limit = SPEEDS.get(st.session_state.get("speed", DEFAULT_SPEED))
     if run.playing and (run.thread is None or not run.thread.is_alive()):
         background.start(run)  # a rerun (a sidebar change, a reload) keeps a playing run going
-    with run.lock:
-        draw(run, layout(run))
+    with run.lock:  # read quickly; Streamlit calls happen after the lock is released
+        now = read_status(run)
         ended = not run.playing and run.thread is not None
+    metrics_row(run, now)
+    outcome(now)
     if ended:  # the thread stopped by itself (converged, diverged, done): redraw the buttons
         run.thread = None
         st.rerun()
 
 
-def guarded_live(run):
-    """``live``, with an unexpected error shown as a message (fragment reruns bypass main's)."""
-    try:
-        live(run)
-    except Exception as err:  # the last line of defence: a message, never a traceback
-        background.stop(run)
-        st.error(f"Training stopped on an unexpected problem ({type(err).__name__}: {err}). "
-                 "Press Reset, or change a setting.", icon=":material/error:")
+def chart(build, run, name):
+    """One chart: built under the run's lock, sent to the page outside it. The fixed key lets
+    the browser update the chart it has (Plotly.react) instead of building a new one."""
+    with run.lock:
+        fig = build(run)
+    st.plotly_chart(fig, config=PLOT_CONFIG, key=f"live-{name}")
+
+
+def fast_panel(run):
+    """The numbers, the loss curve and the model on the data: what a learner watches."""
+    status_panel(run)
+    left, right = st.columns(2)
+    with left:
+        chart(loss_chart, run, "loss")
+    with right:
+        chart(model_chart, run, "model")
+
+
+def slow_panel(run):
+    """The weights, the gradients and the landscape: slower-moving, costlier to draw."""
+    left, right = st.columns(2)
+    with left:
+        chart(weights_chart, run, "weights")
+    with right:
+        chart(gradients_chart, run, "gradients")
+    if st.session_state.get("show_landscape", True):
+        with landscape_panel.draw(run):
+            chart(landscape_panel.figure, run, "landscape")
+
+
+# Two fragments with their own refresh periods while playing. A browser takes ~0.1 s to redraw
+# one chart here (headless, software rendering), so the charts a learner watches refresh 4 times
+# a second and the rest once: a slow browser still keeps up, and it paces the timers itself.
+PANELS = {"fast": (fast_panel, FRAME_SECONDS), "slow": (slow_panel, 1.0)}
+
+
+def live(name, run):
+    """Draw panel ``name``; while playing it redraws itself every PANELS[name][1] seconds."""
+    body, every = PANELS[name]
+    st.fragment(guarded(body), run_every=every if run.playing else None)(run)
 
 
 def render(run):
     controls(run)
     chart_options()
-    st.fragment(guarded_live, run_every=FRAME_SECONDS if run.playing else None)(run)
+    live("fast", run)
+    live("slow", run)
     st.download_button(
         "Download history (CSV)",
         data=lambda: charts.history_csv(run.trainer.history),
