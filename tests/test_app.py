@@ -255,3 +255,44 @@ def test_lr_finder_suggestion_can_be_used():
     assert not at.exception
     assert at.session_state["run"].trainer.base_lr == pytest.approx(suggested)
     assert at.number_input(key="lr").value == pytest.approx(suggested)
+
+
+def test_imported_setup_fills_every_setting():
+    from lossdash.config import RunConfig
+
+    wanted = RunConfig(dataset="moons", loss="hinge", optimizer="adam", lr=0.02, seed=4,
+                       batch_size=16)
+    at = start()
+    at.file_uploader(key="setup_file").upload("setup.json", wanted.to_json().encode(),
+                                              "application/json").run()
+    assert not at.exception
+    assert any("Loaded the setup" in s.value for s in at.success)
+    assert at.session_state["run"].cfg == wanted
+
+
+def test_a_bad_setup_file_is_refused_and_changes_nothing():
+    at = start()
+    run = at.session_state["run"]
+    bad = b'{"lossdash_config": 1, "optimizer": "warp", "lr": -4}'
+    at.file_uploader(key="setup_file").upload("bad.json", bad, "application/json").run()
+    assert not at.exception
+    message = " ".join(e.value for e in at.error)
+    assert "bad.json" in message and "optimizer" in message and "lr" in message
+    assert at.session_state["run"] is run
+
+
+def test_uploaded_csv_is_previewed():
+    at = start(dataset="csv")
+    rows = "\n".join(f"{i},{i % 3}" for i in range(30))
+    at.file_uploader[0].upload("tiny.csv", f"x,kind\n{rows}\n".encode(), "text/csv").run()
+    assert not at.exception
+    assert any("tiny.csv" in e.label and "classification into 3 classes" in e.label
+               for e in at.expander)
+    assert at.dataframe[0].value.shape == (30, 2)
+
+
+def test_shapes_view_settings_in_the_url_give_no_notice():
+    at = start(view="Loss shapes", shape_task="classification", outliers_k="3",
+               start_x_rosenbrock="-1", race_lr_adam="0.1")
+    assert not at.warning
+    assert at.radio(key="shape_task").value == "classification"

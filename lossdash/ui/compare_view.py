@@ -11,7 +11,7 @@ import time
 
 import streamlit as st
 
-from lossdash import charts_compare, compare, config, lrfind, optimizers
+from lossdash import charts, charts_compare, compare, config, lrfind, optimizers
 from lossdash.ui import landscape_panel
 from lossdash.ui.sidebar import LR_GRID
 
@@ -100,6 +100,12 @@ def compare_section(cfg, run):
         if p[1].button("Pin run", icon=":material/push_pin:"):
             comp.pin(which)
             st.toast(f"Pinned {comp.labels[which]}")
+    d = st.columns([3, 1], vertical_alignment="bottom")
+    pick = d[0].selectbox("History of run", range(len(comp.labels)),
+                          format_func=lambda i: comp.labels[i], key="cmp_csv_choice")
+    d[1].download_button("Download CSV", data=lambda: charts.history_csv(
+        comp.trainers[pick].history), file_name=f"lossdash_run_{pick + 1}.csv",
+        mime="text/csv", icon=":material/download:", on_click="ignore")
 
 
 def _compare_live(comp):

@@ -18,13 +18,19 @@ UI_KEYS = {  # URL keys owned by widgets outside RunConfig, with their allowed v
     # compare and LR-finder choices: Streamlit checks them against their widgets' options
     **dict.fromkeys(["cmp_optimizers", "cmp_lrs", "cmp_losses", "cmp_batches",
                      "cmp_line_search", "lrf_min", "lrf_max", "lrf_steps", "sw_min", "sw_max",
-                     "sw_k", "sw_epochs", "surface", "surface_start_x", "surface_start_y"]),
+                     "sw_k", "sw_epochs", "surface", "surface_steps", "surface_opts",
+                     "surface_style", "shape_task", "huber_delta", "outliers_k", "outliers_seed",
+                     "ls_style", "ls_log"]),
 }
+
+
+UI_PREFIXES = ("start_x_", "start_y_", "race_lr_")  # per-surface and per-optimizer choices
 
 
 def url_notices(params):
     """Problems with the URL the session opened with (values that fell back to defaults)."""
-    run_values = {k: v for k, v in params.items() if k not in UI_KEYS}
+    run_values = {k: v for k, v in params.items()
+                  if k not in UI_KEYS and not k.startswith(UI_PREFIXES)}
     _, problems = config.from_dict(run_values)
     for key, allowed in UI_KEYS.items():
         known = [a.lower() for a in allowed or ()]
@@ -76,6 +82,19 @@ def current_run(cfg, dataset, token, problem):
         return ss.run
 
 
+def csv_preview(upload):
+    """What was read from the uploaded file, and what lossdash made of it."""
+    ds = upload["dataset"]
+    kind = (f"classification into {ds.n_classes} classes ({', '.join(ds.classes[:10])})"
+            if ds.task == "classification" else "regression")
+    with st.expander(f"Data: {upload['name']}: {ds.n_samples:,} rows, target "
+                     f"'{ds.target_name}', {kind}", icon=":material/table:"):
+        st.caption(f"Features: {', '.join(ds.feature_names)}")
+        for note in ds.notes:
+            st.caption(note)
+        st.dataframe(upload["frame"].head(50), width="stretch")
+
+
 def body():
     state.init_state()
     check_url_once()
@@ -86,6 +105,8 @@ def body():
     view = st.segmented_control("View", VIEWS, default="Train", key="view", bind="query-params",
                                 label_visibility="collapsed") or "Train"
     run = current_run(cfg, dataset, token, problem)
+    if cfg is not None and cfg.dataset == "csv" and st.session_state.csv is not None:
+        csv_preview(st.session_state.csv)
     if view == "Train":
         if run is not None:
             train_view.render(run)

@@ -76,9 +76,9 @@ def demo_section():
     name = c[0].selectbox("Surface", list(landscape.SURFACES), key="surface", bind=URL)
     surf = landscape.surface(name)
     x0 = c[1].number_input("Start x", -10.0, 10.0, float(surf.start[0]), 0.1,
-                           key=f"surface_start_x_{name}")
+                           key=f"start_x_{name}", bind=URL)
     y0 = c[2].number_input("Start y", -10.0, 10.0, float(surf.start[1]), 0.1,
-                           key=f"surface_start_y_{name}")
+                           key=f"start_y_{name}", bind=URL)
     steps = c[3].number_input("Steps", 10, 5000, 500, 50, key="surface_steps", bind=URL)
     st.latex(surf.latex)
     st.caption(surf.summary)
@@ -89,10 +89,10 @@ def demo_section():
     chosen = []
     for col, opt in zip(cols, chosen_names, strict=False):
         lr = col.number_input(f"{opt} lr", 1e-5, 10.0, DEMO_LR[opt], format="%g",
-                              key=f"surface_lr_{opt}")
+                              key=f"race_lr_{opt}", bind=URL)
         chosen.append((opt, float(lr)))
     style = st.radio("View", ["contour", "surface"], horizontal=True, key="surface_style",
-                     format_func={"contour": "contour map", "surface": "3-D surface"}.get)
+                     bind=URL)
     paths = race(name, (x0, y0), tuple(chosen), int(steps))
     st.plotly_chart(charts_landscape.demo_figure(surf, paths, style), config=PLOT_CONFIG,
                     key="demo_chart")

@@ -274,4 +274,38 @@ def read_config():
             cfg.hidden_sizes()
     except config.ConfigError as err:
         return None, dataset, token, str(err)
+    with st.sidebar:
+        share_section(cfg)
     return cfg, dataset, token, None
+
+
+# --------------------------------------------------------------------------- share
+def _import_setup():
+    """Upload callback: a valid setup file fills every widget before the sidebar is drawn."""
+    ss = st.session_state
+    upload = ss.get("setup_file")
+    if upload is None:
+        return
+    try:
+        cfg = config.from_json(upload.getvalue().decode("utf-8", errors="replace"))
+    except config.ConfigError as err:
+        ss.import_message = ("error", f"{upload.name}: {err}")
+        return
+    for field, value in cfg.to_dict().items():
+        ss[field] = value
+    ss.import_message = ("success", f"Loaded the setup from {upload.name}.")
+
+
+def share_section(cfg):
+    """Export the setup as JSON, or import one; the URL carries it too."""
+    st.header("Share")
+    st.caption("The page's URL holds every setting: copy it to share this setup.")
+    st.download_button("Export setup (JSON)", cfg.to_json(), file_name="lossdash_setup.json",
+                       mime="application/json", icon=":material/download:", on_click="ignore")
+    st.file_uploader("Import a setup (JSON)", type=["json"], key="setup_file",
+                     on_change=_import_setup)
+    kind, text = st.session_state.get("import_message") or (None, None)
+    if kind == "error":
+        st.error(text)
+    elif kind == "success":
+        st.success(text)
