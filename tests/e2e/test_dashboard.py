@@ -44,7 +44,8 @@ BROKEN_FILES = {
 
 
 def upload(page, name: str, content: bytes) -> None:
-    uploader = page.get_by_test_id("stFileUploader").locator('input[type="file"]')
+    uploader = (page.get_by_test_id("stFileUploader").filter(has_text="CSV file")
+                .locator('input[type="file"]'))
     uploader.set_input_files(files=[{"name": name, "mimeType": "text/csv", "buffer": content}])
 
 
@@ -152,3 +153,28 @@ def test_shared_link_restores_the_settings_and_trains(dash):
     dash.wait_charts(*LINEAR_CHARTS)
     expect(dash.exceptions()).to_have_count(0)
     assert "optimizer=adam" in page.url and "lr=0.01" in page.url
+
+
+PATH_LENGTH = """() => {
+  const plot = [...document.querySelectorAll('.js-plotly-plot')].find(
+      (p) => p.layout && /landscape/i.test(JSON.stringify(p.layout.title || '')));
+  if (!plot) return -1;
+  // _fullData holds the decoded arrays (data keeps plotly's base64 typed-array form)
+  const path = (plot._fullData || []).find((t) => t.name === 'path');
+  return path ? path.x.length : -1;
+}"""
+
+
+def test_landscape_path_grows_while_training(dash):
+    """The default run (w and b of a line) on its exact landscape: the path follows the run."""
+    page = dash.page
+    dash.open("speed=20+steps%2Fs&max_epochs=1000")
+    page.wait_for_function(f"() => ({PATH_LENGTH})() >= 1")
+    start = page.evaluate(PATH_LENGTH)
+
+    dash.button("Play").click()
+
+    page.wait_for_function(f"() => ({PATH_LENGTH})() > {start} + 5", timeout=30_000)
+    dash.button("Pause").click()
+    expect(dash.button("Play")).to_be_enabled()
+    expect(dash.exceptions()).to_have_count(0)
