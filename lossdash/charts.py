@@ -733,6 +733,10 @@ def decision_boundary(train, val, proba: Callable[[np.ndarray], np.ndarray],
     data += _class_traces(shown, _class_labels(train, val), lambda X, y: X[:, 1])
     layout = _layout(title, x_title, y_title, xaxis={"range": [gx[0], gx[-1]]},
                      yaxis={"range": [gy[0], gy[-1]]})
+    # Five or more legend entries would run into the title: they go under the plot instead.
+    layout["legend"] = {**layout["legend"], "y": -0.18, "yanchor": "top", "x": 0.5,
+                        "xanchor": "center"}
+    layout["margin"] = {**layout["margin"], "t": 40, "b": 80}
     return go.Figure(data=data, layout=layout)
 
 
