@@ -129,6 +129,19 @@ def _compare_live(comp):
 
 
 # --------------------------------------------------------------------------- LR finder
+def lr_range(columns, prefix, low):
+    """'From' and 'To' learning-rate sliders (URL keys ``<prefix>_min``/``_max``), or None
+    after an error when they are the wrong way round."""
+    lo = columns[0].select_slider("From", LR_GRID, value=low, key=f"{prefix}_min", bind=URL,
+                                  format_func="{:g}".format)
+    hi = columns[1].select_slider("To", LR_GRID, value=10.0, key=f"{prefix}_max", bind=URL,
+                                  format_func="{:g}".format)
+    if lo >= hi:
+        st.error("'From' must be below 'To'.")
+        return None
+    return lo, hi
+
+
 def lr_finder_section(cfg, run):
     ss = st.session_state
     st.subheader("Learning-rate range test")
@@ -136,14 +149,11 @@ def lr_finder_section(cfg, run):
                "exponentially (Smith, 2017). The loss falls fastest a little below the rate where "
                "it blows up; the suggestion is the rate at the smoothed minimum, divided by 10.")
     c = st.columns(3)
-    lo = c[0].select_slider("From", LR_GRID, value=1e-5, key="lrf_min", bind=URL,
-                            format_func="{:g}".format)
-    hi = c[1].select_slider("To", LR_GRID, value=10.0, key="lrf_max", bind=URL,
-                            format_func="{:g}".format)
     steps = c[2].number_input("Steps", 20, 1000, 100, 10, key="lrf_steps", bind=URL)
-    if lo >= hi:
-        st.error("'From' must be below 'To'.")
+    span = lr_range(c, "lrf", 1e-5)
+    if span is None:
         return
+    lo, hi = span
     if st.button("Run the range test", icon=":material/search:"):
         ss.lr_find = lrfind.lr_find(run.trainer, lr_min=lo, lr_max=hi, n_steps=int(steps))
     result = ss.lr_find
@@ -162,15 +172,12 @@ def sweep_section(cfg, run):
     st.caption("K learning rates on a log grid, each trained for E epochs from the same weights "
                "with the same batches, all at once (the runs are an extra array axis).")
     c = st.columns(4)
-    lo = c[0].select_slider("From", LR_GRID, value=1e-4, key="sw_min", bind=URL,
-                            format_func="{:g}".format)
-    hi = c[1].select_slider("To", LR_GRID, value=10.0, key="sw_max", bind=URL,
-                            format_func="{:g}".format)
     k = c[2].number_input("Rates (K)", 2, 64, 16, key="sw_k", bind=URL)
     epochs = c[3].number_input("Epochs (E)", 1, 2000, 30, key="sw_epochs", bind=URL)
-    if lo >= hi:
-        st.error("'From' must be below 'To'.")
+    span = lr_range(c, "sw", 1e-4)
+    if span is None:
         return
+    lo, hi = span
     if st.button("Run the sweep", icon=":material/tune:"):
         t0 = time.perf_counter()
         with st.spinner("Training every rate..."):
