@@ -114,6 +114,7 @@ def _compare_live(comp):
         comp.step_all(TICK_SECONDS * 0.7)
         if comp.done:
             ss.cmp_playing = False
+            st.rerun()  # the whole view: Resume and Pin show the finished state
     left, right = st.columns([3, 2])
     left.plotly_chart(
         charts_compare.compare_curves(comp.histories(), comp.pinned, y="train_loss",

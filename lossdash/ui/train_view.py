@@ -1,10 +1,11 @@
 """The training view: Play, Pause, Step, Reset, and the live charts.
 
 While a run plays, a background thread trains it in short chunks (``lossdash.ui.background``)
-and an ``st.fragment(run_every=FRAME_SECONDS)`` redraws the metrics and charts from it, holding
-the trainer's lock while it reads. The buttons live outside the fragment; their callbacks start
-and stop the thread, so Pause takes effect within one training chunk (20 ms) and the next
-redraw shows it.
+and two fragments redraw from it on their own timers (``PANELS``): the metrics, the loss curve
+and the model on the data every ``FRAME_SECONDS``, the weights, gradients and landscape every
+second. Each reads the trainer under its lock. The buttons live outside the fragments; their
+callbacks start and stop the thread, so Pause takes effect within one training chunk (20 ms)
+and the next redraw shows it.
 """
 
 from __future__ import annotations
@@ -125,7 +126,7 @@ def metrics_row(run, now):
     c[3].metric(label, _fmt(now.metric),
                 help=("on the validation rows" if val is not None else "on the training rows"))
     c[4].metric("Steps/s", f"{run.steps_per_s:,.0f}" if run.playing else "–",
-                help="Optimizer steps per second while playing, drawing included.")
+                help="Optimizer steps per second of the training thread while playing.")
     done = min(now.epoch / max(now.max_epochs, 1), 1.0)
     st.progress(done, text=f"epoch {now.epoch:,.1f} of {now.max_epochs:,}")
 
