@@ -412,8 +412,12 @@ def gradient_chart(history: pd.DataFrame, log_y: bool = True) -> go.Figure:
                                         ("update_norm", "update size", COLORS["update"]))
             if column in columns]
     if "lr" in columns:
-        data.append(_line(steps, history["lr"].to_numpy()[rows], "learning rate",
+        lr = history["lr"].to_numpy(float)
+        data.append(_line(steps, lr[rows], "learning rate",
                           COLORS["lr"], line={"dash": "dot"}, yaxis="y2"))
+        top = float(np.nanmax(lr)) if np.isfinite(lr).any() else 1.0
+        # A constant rate sits at 5/6 of the height; four round ticks, not eleven odd ones.
+        layout["yaxis2"].update(range=[0, 1.2 * top], nticks=4, tickformat=".2g")
     return go.Figure(data=data, layout=layout)
 
 

@@ -129,6 +129,13 @@ CHOICES = {  # fields whose value must be one of a list (a function, so registri
 }
 
 
+def _number(raw, what):
+    try:
+        return float(raw)
+    except (TypeError, ValueError):
+        raise ValueError(f"expected {what}") from None
+
+
 def _coerce(field, raw):
     """``raw`` (text from a URL, or a JSON value) as the field's type, or raise ValueError."""
     if field.type in ("bool", bool):
@@ -144,14 +151,14 @@ def _coerce(field, raw):
     if field.type in ("int", int):
         if isinstance(raw, bool):
             raise ValueError("expected a whole number")
-        value = float(raw)
+        value = _number(raw, "a whole number")
         if not value.is_integer():
             raise ValueError("expected a whole number")
         return int(value)
     if field.type in ("float", float):
         if isinstance(raw, bool):
             raise ValueError("expected a number")
-        value = float(raw)
+        value = _number(raw, "a number")
         if not math.isfinite(value):
             raise ValueError("expected a finite number")
         return value
@@ -200,7 +207,8 @@ def from_dict(values, strict=False):
             continue
         kwargs[key] = value
     if strict and problems:
-        raise ConfigError("this setup file has problems: " + "; ".join(problems))
+        raise ConfigError("this setup file has problems, so nothing was changed: "
+                          + "; ".join(problems))
     return RunConfig(**kwargs), problems
 
 

@@ -249,7 +249,7 @@ class Trainer:
         self.model.theta[...] = self._prev
         self.status = "diverged"
         self.message = (
-            f"Training diverged at step {self.step_count + 1} (epoch {self.epoch:.1f}): {why}. "
+            f"Training diverged at step {self.step_count}: {why}. "
             f"The learning rate {self.optimizer.lr:g} is too large for this problem: "
             f"try {self.optimizer.lr / 10:g} or smaller."
         )
@@ -271,6 +271,10 @@ class Trainer:
         if not (math.isfinite(value) and math.isfinite(grad_norm)):
             return self._diverge("the loss became infinite or not a number")
         if value > DIVERGE_FACTOR * max(abs(self._first_loss), 1.0):
+            # The exploding loss is finite: record it (no update is taken), so the curve shows
+            # the blow-up the message speaks of.
+            self.step_count += 1
+            self._record(value, False, grad_norm, 0.0, lr)
             return self._diverge(f"the loss grew from {self._first_loss:.4g} to {value:.4g}")
 
         due = self.step_count % self.eval_every == 0

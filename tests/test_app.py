@@ -132,7 +132,8 @@ def test_text_feature_error_names_the_column():
     at = start(dataset="csv")
     text = "price,city,y\n" + "\n".join(f"{i},{'ab'[i % 2]}town,{i}" for i in range(20))
     at.file_uploader[0].upload("t.csv", text.encode(), "text/csv").run()
-    at.multiselect(key="csv_features").set_value(["price", "city"]).run()
+    features = next(m for m in at.multiselect if m.label == "Feature columns")
+    features.set_value(["price", "city"]).run()
     assert not at.exception
     assert any("city" in e.value for e in at.error)
 
@@ -189,6 +190,31 @@ def test_nonsense_url_values_fall_back_to_defaults_with_a_notice():
     notice = " ".join(w.value for w in at.warning)
     for word in ("optimizer", "lr", "n_samples", "color"):
         assert word in notice
+    assert "could not convert" not in notice
+
+
+def test_bad_hidden_layers_in_the_url_fall_back_to_the_default():
+    at = start(model="mlp", hidden="8,x")
+    assert not at.exception
+    assert at.text_input(key="hidden").value == "8,8"
+    assert at.session_state["run"].trainer.model.sizes == (1, 8, 8, 1)
+    assert "hidden" in " ".join(w.value for w in at.warning)
+
+
+def test_a_second_csv_with_other_columns_gets_its_own_choices():
+    at = start(dataset="csv")
+    at.file_uploader[0].upload("a.csv", b"x,y\n" + b"\n".join(
+        f"{i},{2 * i}".encode() for i in range(20)), "text/csv").run()
+    at.file_uploader[0].set_value(("b.csv", b"temp,rain,out\n" + b"\n".join(
+        f"{i},{i % 4},{3 * i}".encode() for i in range(20)), "text/csv")).run()
+    assert not at.exception and not at.error
+    assert at.session_state["run"].dataset.feature_names == ["temp", "rain"]
+
+
+def test_a_loss_that_does_not_fit_the_url_data_is_named():
+    at = start(loss="hinge")
+    assert "hinge" in " ".join(w.value for w in at.warning)
+    assert at.session_state["run"].cfg.loss == "mse"
 
 
 @pytest.mark.parametrize("view", ["Loss shapes", "Compare", "LR finder"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lossdash import config, data
+from lossdash import config, data, losses
 from lossdash.ui import sidebar, state, train_view
 
 VIEWS = ["Train", "Loss shapes", "Compare", "LR finder"]
@@ -37,6 +37,13 @@ def url_notices(params):
         if allowed and key in params and str(params[key]).lower() not in known:
             problems.append(f"{key}={params[key]!r} is not one of {', '.join(allowed)}; "
                             "using the default")
+    dataset = run_values.get("dataset", config.RunConfig().dataset)
+    loss = run_values.get("loss")
+    if dataset in data.GENERATORS and loss in losses.names():
+        task = data.GENERATORS[dataset][1]
+        if losses.get(loss).task != task:
+            problems.append(f"loss={loss!r} does not fit the {task} data set {dataset!r}; "
+                            "using that task's default loss")
     if run_values.get("dataset") == "csv":
         problems.append("this link used an uploaded CSV, which links cannot carry: "
                         "upload the file again")
@@ -44,14 +51,47 @@ def url_notices(params):
 
 
 def check_url_once():
-    """Validate the URL before the widgets read it (they silently drop invalid values)."""
+    """Validate the URL before the widgets read it (they silently drop invalid values).
+
+    A field whose URL value is unusable gets its default through session state, so the widget
+    shows what is used and the URL loses the bad value.
+    """
     ss = st.session_state
     if ss.url_checked:
         return
     ss.url_checked = True
-    problems = url_notices(st.query_params.to_dict())
+    params = st.query_params.to_dict()
+    problems = url_notices(params)
     if problems:
         ss.url_problems = problems
+    default = config.RunConfig()
+    ss.url_resets = {
+        key: getattr(default, key)
+        for key in params
+        if key in config.RunConfig.__dataclass_fields__
+        and any(p.startswith(f"{key}=") for p in problems)
+    }
+
+
+def apply_url_resets():
+    """Give fields whose URL value was unusable their defaults.
+
+    A widget takes its first value from the URL whatever session state says, so the defaults
+    are written on the run after the first (``rerun_for_url_resets`` asks for it); from then
+    on the widgets show what is used and the URL drops the bad values.
+    """
+    ss = st.session_state
+    if ss.get("url_resets") and ss.get("url_resets_due"):
+        for key, value in ss.url_resets.items():
+            ss[key] = value
+        ss.url_resets = None
+
+
+def rerun_for_url_resets():
+    ss = st.session_state
+    if ss.get("url_resets") and not ss.get("url_resets_due"):
+        ss.url_resets_due = True
+        st.rerun()
 
 
 def show_url_notice():
@@ -67,8 +107,10 @@ def current_run(cfg, dataset, token, problem):
     """The run to show: rebuilt or updated from the settings, or the last good one."""
     ss = st.session_state
     if problem:
-        st.error(f"{problem}. The last good run is kept.")
-        return ss.run
+        if ss.run is not None:
+            st.error(f"{problem}. The last good run is kept.")
+            return ss.run
+        st.error(f"{problem}. Until then the default hidden layers ({cfg.hidden}) are used.")
     if dataset is None:
         if cfg.dataset == "csv":
             st.info("Upload a CSV file in the sidebar (first row: column names). "
@@ -88,7 +130,7 @@ def csv_preview(upload):
     kind = (f"classification into {ds.n_classes} classes ({', '.join(ds.classes[:10])})"
             if ds.task == "classification" else "regression")
     with st.expander(f"Data: {upload['name']}: {ds.n_samples:,} rows, target "
-                     f"'{ds.target_name}', {kind}", icon=":material/table:"):
+                     f"'{ds.target_name}', {kind}", icon=":material/table:", expanded=True):
         st.caption(f"Features: {', '.join(ds.feature_names)}")
         for note in ds.notes:
             st.caption(note)
@@ -98,7 +140,9 @@ def csv_preview(upload):
 def body():
     state.init_state()
     check_url_once()
+    apply_url_resets()
     cfg, dataset, token, problem = sidebar.read_config()
+    rerun_for_url_resets()
     st.title("lossdash")
     st.caption("Watch a loss function and gradient descent train a model, step by step.")
     show_url_notice()

@@ -117,18 +117,22 @@ def csv_section():
             frame = None
         if frame is not None:
             columns = [str(c) for c in frame.columns]
+            # Keys per file: a second file's columns start from its own defaults, not from
+            # choices made for the first one (which would no longer be among its columns).
+            digest = hashlib.sha1(raw).hexdigest()[:12]
             target = st.selectbox("Target column", columns, index=len(columns) - 1,
-                                  key="csv_target")
+                                  key=f"csv_target_{digest}")
             others = [c for c in columns if c != target]
             numeric = [c for c in others if frame[c].dtype.kind in "biuf"]
             features = st.multiselect(
-                "Feature columns", others, default=numeric or others, key="csv_features"
+                "Feature columns", others, default=numeric or others,
+                key=f"csv_features_{digest}_{target}",
             )
             task = st.selectbox(
-                "Task", ["infer", "regression", "classification"], key="csv_task",
+                "Task", ["infer", "regression", "classification"], key=f"csv_task_{digest}",
                 help="Inferred from the target: text or a few whole-number values mean classes.",
             )
-            drop = st.checkbox("Drop rows with missing values", key="csv_drop")
+            drop = st.checkbox("Drop rows with missing values", key=f"csv_drop_{digest}")
             try:
                 dataset = data.from_frame(
                     frame, target, features, None if task == "infer" else task, drop
@@ -136,7 +140,6 @@ def csv_section():
             except data.DataError as err:
                 st.error(f"**{upload.name}**: {err}")
             else:
-                digest = hashlib.sha1(raw).hexdigest()[:12]
                 token = ("csv", digest, target, tuple(features), task, drop)
                 ss.csv = {"token": token, "name": upload.name, "frame": frame,
                           "dataset": dataset}
@@ -216,8 +219,8 @@ def optimizer_section():
         st.caption(opt_cls.summary)
     lr = number("Learning rate", "lr", step=None, fmt="%g",
                 help="Exact value; the slider below moves it on a log scale.")
-    st.session_state["lr_slider"] = nearest_lr(lr)
-    st.select_slider("Learning rate (log scale)", LR_GRID, key="lr_slider",
+    st.session_state["lr_slider"] = lr  # the exact rate is one of the slider's stops
+    st.select_slider("Learning rate (log scale)", sorted({*LR_GRID, lr}), key="lr_slider",
                      on_change=_lr_from_slider, format_func="{:g}".format,
                      label_visibility="collapsed")
     fields = config.OPTIMIZER_FIELDS[name]
@@ -258,7 +261,11 @@ def optimizer_section():
 
 
 def read_config():
-    """Draw the sidebar; returns (RunConfig or None, dataset or None, token, problem or None)."""
+    """Draw the sidebar; returns (RunConfig, dataset or None, token, problem or None).
+
+    With a problem (hidden layers that do not parse), the config carries the default hidden
+    layers instead, for a session that has no earlier run to keep.
+    """
     with st.sidebar:
         dataset, token = data_section()
         model_section(dataset)
@@ -268,15 +275,17 @@ def read_config():
         for f in RunConfig.__dataclass_fields__
         if f in st.session_state
     }
+    cfg = RunConfig(**{**DEFAULT.to_dict(), **values})
+    problem = None
     try:
-        cfg = RunConfig(**{**DEFAULT.to_dict(), **values})
         if cfg.model == "mlp":
             cfg.hidden_sizes()
     except config.ConfigError as err:
-        return None, dataset, token, str(err)
+        problem = str(err)
+        cfg = cfg.replace(hidden=DEFAULT.hidden)  # what a first run uses while this is fixed
     with st.sidebar:
         share_section(cfg)
-    return cfg, dataset, token, None
+    return cfg, dataset, token, problem
 
 
 # --------------------------------------------------------------------------- share

@@ -131,11 +131,14 @@ def metrics_row(run, now):
     st.progress(done, text=f"epoch {now.epoch:,.1f} of {now.max_epochs:,}")
 
 
-def outcome(now):
+def outcome(run, now):
     if now.status == "diverged":
         st.error(now.message, icon=":material/warning:")
     elif now.status == "converged":
         st.success(now.message, icon=":material/check_circle:")
+        if run.train.task == "classification" and now.metric < 0.8:
+            st.info("It stopped improving, but it is not good: a linear boundary cannot "
+                    "separate this data. Try the neural net (MLP) in the sidebar.")
     elif now.status == "max_epochs":
         st.info(f"{now.message} Raise 'Max epochs' to keep going.")
 
@@ -192,7 +195,7 @@ def status_panel(run):
         now = read_status(run)
         ended = not run.playing and run.thread is not None
     metrics_row(run, now)
-    outcome(now)
+    outcome(run, now)
     if ended:  # the thread stopped by itself (converged, diverged, done): redraw the buttons
         run.thread = None
         st.rerun()
