@@ -373,8 +373,13 @@ def sweep(source, train=None, epochs=20, lrs=None, lr_min=SWEEP_MIN, lr_max=SWEE
                 values, grads = model.loss_and_grads_batch(Xb, yb, loss, thetas)
                 first = values.copy() if first is None else first
                 norms = np.einsum("kp,kp->k", grads, grads)
-                bad = active & (_exploded(values, first) | ~np.isfinite(norms))
-                diverged_epoch[bad] = epoch + j / len(batches)
+                broken = ~(np.isfinite(values) & np.isfinite(norms))
+                grown = active & _exploded(values, first) & ~broken
+                broken &= active
+                diverged_epoch[broken] = epoch + j / len(batches)
+                # A finite blow-up is recorded by the trainer as one more (update-free) step.
+                diverged_epoch[grown] = epoch + (j + 1) / len(batches)
+                bad = broken | grown
                 active &= ~bad
                 frozen = ~active
                 if frozen.any():
