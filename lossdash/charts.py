@@ -417,7 +417,8 @@ def gradient_chart(history: pd.DataFrame, log_y: bool = True) -> go.Figure:
                           COLORS["lr"], line={"dash": "dot"}, yaxis="y2"))
         top = float(np.nanmax(lr)) if np.isfinite(lr).any() else 1.0
         # A constant rate sits at 5/6 of the height; four round ticks, not eleven odd ones.
-        layout["yaxis2"].update(range=[0, 1.2 * top], nticks=4, tickformat=".2g")
+        layout["yaxis2"].update(range=[0, 1.2 * top], tickmode="auto", nticks=4,
+                                tickformat=".2g")
     return go.Figure(data=data, layout=layout)
 
 
