@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 
-import numpy as np
 import streamlit as st
 
 from lossdash import config, data, losses, models, optimizers, schedules
@@ -66,10 +65,6 @@ def slider(label, field, step, help=None):
 
 def checkbox(label, field, help=None):
     return st.checkbox(label, value=getattr(DEFAULT, field), key=field, bind=URL, help=help)
-
-
-def nearest_lr(lr):
-    return min(LR_GRID, key=lambda g: abs(np.log(g) - np.log(max(lr, 1e-12))))
 
 
 def _lr_from_slider():
