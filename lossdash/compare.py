@@ -101,6 +101,21 @@ def variant_config(base, variant):
     return cfg
 
 
+def _pinned_row(run):
+    """A pinned run's results row, from its history's last evaluation (its weights are gone)."""
+    h = run.history
+    evaluated = h[h["eval"]] if len(h) else h
+    last = evaluated.iloc[-1] if len(evaluated) else None
+
+    def value(col):
+        return float(last[col]) if last is not None and col in h else math.nan
+
+    metric = "val_metric" if "val_metric" in h else "train_metric"
+    epoch = float(h["epoch"].iloc[-1]) if len(h) else 0.0
+    return (f"{run.label} (pinned)", run.status, epoch, value("train_loss"), value("val_loss"),
+            value(metric))
+
+
 class Comparison:
     """Up to :data:`MAX_RUNS` trainers on the same data, weights and batches.
 
@@ -176,7 +191,8 @@ class Comparison:
 
     def results(self):
         """One row per run: label, status, epoch, train_loss, val_loss, metric (at the weights
-        it has now; the metric is on the validation set when there is one, else on train)."""
+        it has now; the metric is on the validation set when there is one, else on train),
+        then one per pinned run from its history's last evaluation."""
         rows = []
         for label, t in zip(self.labels, self.trainers, strict=True):
             train_loss, train_metric = t.evaluate(self.train)
@@ -185,6 +201,7 @@ class Comparison:
             else:
                 val_loss, metric = math.nan, train_metric
             rows.append((label, t.status, t.epoch, train_loss, val_loss, metric))
+        rows += [_pinned_row(run) for run in self.pinned]
         return pd.DataFrame(rows, columns=RESULT_COLUMNS)
 
     def histories(self):

@@ -129,3 +129,16 @@ def test_a_bad_variant_is_refused_in_words(data, variant, words):
 def test_at_most_eight_runs(data):
     with pytest.raises(config.ConfigError, match=f"1 to {MAX_RUNS} runs"):
         Comparison(BASE, [{"lr": 0.01 * (i + 1)} for i in range(MAX_RUNS + 1)], *data)
+
+
+def test_pinned_runs_are_listed_in_the_results_with_their_last_evaluation(data):
+    first = Comparison(BASE, [{"optimizer": "adam"}], *data)
+    first.trainers[0].run_epochs(3)
+    pinned = first.pin(0)
+    second = Comparison(BASE, [{"optimizer": "sgd"}], *data, pinned=first.pinned)
+    table = second.results()
+    assert list(table["label"]) == ["sgd", "adam (pinned)"]
+    last = pinned.history[pinned.history["eval"]].iloc[-1]
+    row = table.iloc[1]
+    assert row["train_loss"] == last["train_loss"] and row["metric"] == last["val_metric"]
+    assert row["epoch"] == 3.0

@@ -197,7 +197,7 @@ def model_section(dataset):
     name = select("Loss", "loss", options, default=default,
                   help="Only the losses that fit the data's task are offered.")
     loss = losses.get(name)
-    st.latex(loss.latex)
+    st.latex(r"\small " + loss.latex)  # small: the sidebar is narrower than most formulas
     st.caption(loss.summary)
     with st.expander("Regularization"):
         number("L1 penalty", "l1", step=0.001, fmt="%g", help="Adds l1·Σ|W| (weights only).")
@@ -210,7 +210,7 @@ def optimizer_section():
     name = select("Optimizer", "optimizer", optimizers.names())
     opt_cls = optimizers.REGISTRY[name]
     with st.expander("Update rule"):
-        st.latex(opt_cls.latex)
+        st.latex(r"\small " + opt_cls.latex)
         st.caption(opt_cls.summary)
     lr = number("Learning rate", "lr", step=None, fmt="%g",
                 help="Exact value; the slider below moves it on a log scale.")
@@ -248,7 +248,7 @@ def optimizer_section():
     if sched == "inverse_time":
         number("Decay rate", "decay", step=0.01, fmt="%g")
     if sched != "constant":
-        st.latex(schedules.REGISTRY[sched].latex)
+        st.latex(r"\small " + schedules.REGISTRY[sched].latex)
     select("Batch size", "batch_size", BATCH_SIZES, fmt=lambda b: "full" if b == 0 else str(b),
            help="Rows per step: full = gradient descent on all rows; 1 = pure SGD.")
     number("Max epochs", "max_epochs")
