@@ -215,10 +215,12 @@ class Huber(Loss):
     """
 
     name = "huber"
-    latex = (
-        r"L = \frac{1}{n}\sum_{i=1}^{n} \begin{cases} \tfrac12 r_i^2 & |r_i| < \delta \\"
-        r" \delta\left(|r_i| - \tfrac12\delta\right) & \text{otherwise} \end{cases},"
-        r"\quad r_i = \hat y_i - y_i"
+    latex = (  # two lines: the dashboard's sidebar is narrow
+        r"\begin{aligned} L &= \frac{1}{n}\sum_{i=1}^{n} \ell_\delta(r_i),"
+        r"\quad r_i = \hat y_i - y_i \\"
+        r" \ell_\delta(r) &= \begin{cases} \tfrac12 r^2 & |r| < \delta \\"
+        r" \delta\left(|r| - \tfrac12\delta\right) & \text{otherwise} \end{cases}"
+        r" \end{aligned}"
     )
     summary = "MSE for small errors, MAE for large ones: robust to outliers, smooth near zero"
 
@@ -303,9 +305,9 @@ class BCE(BinaryLoss):
     """
 
     name = "bce"
-    latex = (
-        r"L = -\frac{1}{n}\sum_{i=1}^{n} \left[y_i \log \sigma(z_i)"
-        r" + (1 - y_i)\log\left(1 - \sigma(z_i)\right)\right]"
+    latex = (  # two lines: the dashboard's sidebar is narrow
+        r"\begin{aligned} L = & -\frac{1}{n}\sum_{i=1}^{n} \Big[ y_i \log \sigma(z_i) \\"
+        r" & + (1 - y_i)\log\left(1 - \sigma(z_i)\right)\Big] \end{aligned}"
     )
     summary = "the default for two classes: trains a calibrated probability of class 1"
 
@@ -423,7 +425,10 @@ class Hinge(BinaryLoss):
     """
 
     name = "hinge"
-    latex = r"L = \frac{1}{n}\sum_{i=1}^{n} \max\left(0,\ 1 - s_i z_i\right),\quad s_i = 2y_i - 1"
+    latex = (
+        r"\begin{aligned} L &= \frac{1}{n}\sum_{i=1}^{n} \max\left(0,\ 1 - s_i z_i\right) \\"
+        r" s_i &= 2y_i - 1 \end{aligned}"
+    )
     summary = "a max-margin classifier (SVM): ignores points beyond the margin, no probabilities"
 
     def pointwise(self, y_true, output):
