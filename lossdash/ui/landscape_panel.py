@@ -9,6 +9,7 @@ at most every ``RANDOM_REFRESH_SECONDS`` on a coarser grid, and at full resoluti
 from __future__ import annotations
 
 import time
+from types import SimpleNamespace
 
 import numpy as np
 import streamlit as st
@@ -17,6 +18,9 @@ from lossdash import charts_landscape, landscape
 
 RANDOM_REFRESH_SECONDS = 2.0  # a random-direction slice costs ~0.2 s: not every frame
 LIVE_RANDOM_RESOLUTION = 21  # grid while playing; 41 (the centre on a node) when paused
+MAX_SLICE_WORK = 4e9  # multiply-adds for one random slice: about half a second here
+MIN_RESOLUTION = 13  # below this the slice says little; fewer rows are used instead
+MIN_ROWS = 64
 PLOT_CONFIG = {"displaylogo": False}
 EXPLAIN_EXACT = (
     "The exact loss at every weight pair of the grid: the model has only these two "
@@ -66,9 +70,27 @@ def compute(run):
     if run.playing and not due:
         return last[2]
     res = LIVE_RANDOM_RESOLUTION if run.playing else landscape.RANDOM_RESOLUTION
-    land = landscape.random_landscape(trainer, resolution=res, seed=trainer.seed, cache=_cache())
+    view, res = affordable(trainer, res)
+    land = landscape.random_landscape(view, resolution=res, seed=trainer.seed, cache=_cache())
     ss.ls_random = (run, trainer.step_count, land, time.perf_counter())
     return land
+
+
+def affordable(trainer, resolution):
+    """The trainer (or a view of it on fewer rows) and a grid resolution whose slice costs at
+    most ``MAX_SLICE_WORK`` multiply-adds: a big net on many rows would otherwise stall the page
+    for minutes. Rows are a fixed sample, so the picture does not flicker between redraws."""
+    weights = trainer.model.n_params
+    rows = trainer.train.X.shape[0]
+    while resolution > MIN_RESOLUTION and weights * rows * resolution**2 > MAX_SLICE_WORK:
+        resolution -= 4  # stays odd: the current weights stay on a grid node
+    keep = int(min(rows, max(MIN_ROWS, MAX_SLICE_WORK // (weights * resolution**2))))
+    if keep >= rows:
+        return trainer, resolution
+    sample = np.random.default_rng(0).choice(rows, keep, replace=False)
+    view = SimpleNamespace(model=trainer.model, loss=trainer.loss, path=trainer.path,
+                           train=trainer.train.subset(np.sort(sample)))
+    return view, resolution
 
 
 def draw(run):
