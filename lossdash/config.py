@@ -68,6 +68,24 @@ class RunConfig:
     def to_dict(self):
         return dataclasses.asdict(self)
 
+    def to_query(self):
+        """The settings that differ from the defaults, as URL query values (``from_dict``
+        reads them back): what a shared link must carry."""
+        default = RunConfig()
+        query = {}
+        for name, value in self.to_dict().items():
+            if value == getattr(default, name):
+                continue
+            if name == "batch_size" and value == 0:
+                query[name] = "full"
+            elif isinstance(value, bool):
+                query[name] = "true" if value else "false"
+            elif isinstance(value, float):
+                query[name] = f"{value:.12g}"
+            else:
+                query[name] = str(value)
+        return query
+
     def to_json(self):
         return json.dumps({"lossdash_config": 1, **self.to_dict()}, indent=2)
 

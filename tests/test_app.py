@@ -322,3 +322,17 @@ def test_shapes_view_settings_in_the_url_give_no_notice():
                start_x_rosenbrock="-1", race_lr_adam="0.1")
     assert not at.warning
     assert at.radio(key="shape_task").value == "classification"
+
+
+def test_share_link_carries_an_imported_setup_whole():
+    from urllib.parse import parse_qsl
+
+    from lossdash.config import RunConfig, from_dict
+
+    wanted = RunConfig(dataset="moons", loss="bce", model="mlp", hidden="16,16",
+                       activation="relu", optimizer="momentum", momentum=0.8)
+    at = start()
+    at.file_uploader(key="setup_file").upload("s.json", wanted.to_json().encode(),
+                                              "application/json").run()
+    url = at.get("link_button")[0].proto.url
+    assert from_dict(dict(parse_qsl(url.split("?", 1)[1]))) == (wanted, [])

@@ -112,3 +112,17 @@ def test_standardize_fits_on_train_only():
     train, val, scaler = config.prepare(cfg, config.make_dataset(cfg))
     assert np.allclose(train.X.mean(axis=0), 0) and np.allclose(train.X.std(axis=0), 1)
     assert isinstance(scaler, data.Standardizer)
+
+
+def test_to_query_carries_every_changed_setting_and_reads_back():
+    cfg = RunConfig(dataset="moons", loss="bce", model="mlp", hidden="16,16", activation="relu",
+                    optimizer="momentum", momentum=0.8, lr=0.003, batch_size=0, standardize=True,
+                    seed=9)
+    query = cfg.to_query()
+    assert "n_samples" not in query  # defaults stay out of the link
+    assert config.from_dict(query) == (cfg, [])
+
+
+def test_full_batch_link_value_reads_back():
+    cfg = RunConfig(batch_size=32).replace(batch_size=0)
+    assert config.from_dict({**cfg.to_query(), "batch_size": "full"})[0] == cfg

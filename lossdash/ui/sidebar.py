@@ -7,6 +7,7 @@ URL, so a copied link reopens the same setup (values equal to the default stay o
 from __future__ import annotations
 
 import hashlib
+import urllib.parse
 
 import streamlit as st
 
@@ -303,7 +304,12 @@ def _import_setup():
 def share_section(cfg):
     """Export the setup as JSON, or import one; the URL carries it too."""
     st.header("Share")
-    st.caption("The page's URL holds every setting: copy it to share this setup.")
+    st.caption("The page's URL holds every setting: copy it to share this setup, or use the "
+               "link below, built from the settings themselves.")
+    base = (st.context.url or "").split("?")[0]
+    query = urllib.parse.urlencode(cfg.to_query())
+    st.link_button("Link to this setup", f"{base}?{query}" if query else base or "?",
+                   icon=":material/link:")
     st.download_button("Export setup (JSON)", cfg.to_json(), file_name="lossdash_setup.json",
                        mime="application/json", icon=":material/download:", on_click="ignore")
     st.file_uploader("Import a setup (JSON)", type=["json"], key="setup_file",
