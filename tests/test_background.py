@@ -75,3 +75,16 @@ def test_the_draw_and_the_thread_never_hold_the_trainer_together():
             time.sleep(0.005)
             assert run.trainer.step_count == before
     background.stop(run)
+
+
+def test_a_closed_session_pauses_its_run_and_an_open_one_keeps_it_going(monkeypatch):
+    monkeypatch.setattr(background, "ORPHAN_SECONDS", 0.0)  # the session check takes over
+    run = live_run(dataset="moons", loss="bce", max_epochs=100_000)
+    run.speed_limit = None
+    open_tab = {"alive": True}
+    background.start(run, lambda: open_tab["alive"])
+    wait_until(lambda: run.trainer.step_count > 200)  # no frames drawn, still training
+    assert run.playing
+    open_tab["alive"] = False
+    wait_until(lambda: not run.playing)
+    background.stop(run)

@@ -6,8 +6,9 @@ frame. So training never waits for the browser, and the browser paces the redraw
 timer only fires again once the page has taken the last frame): a slow browser sees fewer frames,
 never a backlog, and Pause shows at once.
 
-No Streamlit call happens on this thread. A run whose page stops asking for frames for
-``ORPHAN_SECONDS`` (the tab was closed) pauses itself, so no thread outlives its viewer for long.
+No Streamlit call happens on this thread. A run pauses itself when its browser session ends
+(``run.session_alive``, asked every chunk) or, where that cannot be asked, when no frame has been
+drawn for ``ORPHAN_SECONDS``; so no thread outlives its viewer for long.
 """
 
 from __future__ import annotations
@@ -20,9 +21,15 @@ ORPHAN_SECONDS = 10.0  # no frame drawn for this long: nobody is watching, pause
 RATE_WINDOW_SECONDS = 1.0  # steps/s is measured over windows this long
 
 
-def start(run):
-    """Play ``run`` on its own thread (once: a second call while it runs does nothing)."""
+def start(run, session_alive=None):
+    """Play ``run`` on its own thread (once: a second call while it runs does nothing).
+
+    ``session_alive``, a function returning False once the viewer's session has closed, lets
+    the run keep training while the tab shows another view.
+    """
     run.playing = True
+    if session_alive is not None:
+        run.session_alive = session_alive
     run.last_seen = time.perf_counter()
     if run.thread is not None and run.thread.is_alive():
         return
@@ -45,7 +52,8 @@ def _loop(run):
     credit, last = 0.0, time.perf_counter()
     while run.playing and not trainer.done:
         now = time.perf_counter()
-        if now - run.last_seen > ORPHAN_SECONDS:
+        alive = run.session_alive
+        if (not alive() if alive is not None else now - run.last_seen > ORPHAN_SECONDS):
             run.playing = False
             break
         limit = run.speed_limit

@@ -38,6 +38,7 @@ class LiveRun:
     lock: threading.Lock = field(default_factory=threading.Lock)  # trainer: train xor draw
     thread: threading.Thread | None = None  # the background trainer while playing
     last_seen: float = field(default_factory=time.perf_counter)  # the last frame drawn
+    session_alive: object = None  # () -> bool: is the viewer's browser session still open?
 
 
 def init_state():
@@ -96,3 +97,15 @@ def sync_run(cfg, dataset, data_token):
     else:
         apply_live_settings(run, cfg)
     return run
+
+
+def session_alive():
+    """A function telling whether this browser session is still open (None outside a server)."""
+    from streamlit import runtime
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None or not runtime.exists():
+        return None
+    server, session_id = runtime.get_instance(), ctx.session_id
+    return lambda: server.is_active_session(session_id)

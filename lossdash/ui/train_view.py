@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from lossdash import charts
-from lossdash.ui import background, landscape_panel
+from lossdash.ui import background, landscape_panel, state
 
 FRAME_SECONDS = 0.25  # the main panel's timer: at most 4 redraws a second
 SPEEDS = {  # label -> steps per second (None: as fast as the machine goes)
@@ -38,7 +38,7 @@ def _fmt(value):
 
 # --------------------------------------------------------------------------- controls
 def _play():
-    background.start(st.session_state.run)
+    background.start(st.session_state.run, state.session_alive())
 
 
 def _pause():
@@ -190,7 +190,7 @@ def status_panel(run):
     run.last_seen = time.perf_counter()
     run.speed_limit = SPEEDS.get(st.session_state.get("speed", DEFAULT_SPEED))
     if run.playing and (run.thread is None or not run.thread.is_alive()):
-        background.start(run)  # a rerun (a sidebar change, a reload) keeps a playing run going
+        background.start(run, state.session_alive())  # a rerun keeps a playing run going
     with run.lock:  # read quickly; Streamlit calls happen after the lock is released
         now = read_status(run)
         ended = not run.playing and run.thread is not None
