@@ -32,6 +32,8 @@ import numbers
 
 import numpy as np
 
+from lossdash._checks import real_in
+
 CLIP_EPS = 1e-6  # torch.nn.utils.clip_grad_norm_ adds this to the norm before dividing by it
 
 #: Allowed interval of every numeric hyperparameter (the UI may use it for its widgets).
@@ -46,14 +48,6 @@ LIMITS = {
     "beta1": "[0, 1)",
     "beta2": "[0, 1)",
 }
-
-_INSIDE = {
-    "[0, 1)": lambda v: 0.0 <= v < 1.0,
-    "[0, 1]": lambda v: 0.0 <= v <= 1.0,
-    "[0, inf)": lambda v: 0.0 <= v < math.inf,
-    "(0, inf)": lambda v: 0.0 < v < math.inf,
-}
-
 
 def _positive_number(what, value):
     """``float(value)`` if it is a positive finite real number, else a ValueError."""
@@ -72,14 +66,7 @@ def _check_setting(owner, key, value, default):
         if not isinstance(value, bool | np.bool_):
             raise ValueError(f"{owner} optimizer: {key} must be True or False, got {value!r}")
         return bool(value)
-    interval = LIMITS[key]
-    if (
-        isinstance(value, bool | np.bool_)
-        or not isinstance(value, numbers.Real)
-        or not _INSIDE[interval](float(value))
-    ):
-        raise ValueError(f"{owner} optimizer: {key} must be a number in {interval}, got {value!r}")
-    return float(value)
+    return real_in(f"{owner} optimizer: {key}", value, LIMITS[key])
 
 
 def global_norm(arrays):

@@ -11,9 +11,8 @@ it up from there.
 """
 
 import math
-import numbers
 
-import numpy as np
+from lossdash._checks import real_in
 
 #: Allowed interval of every hyperparameter (the UI may use it for its widgets).
 LIMITS = {
@@ -24,23 +23,9 @@ LIMITS = {
     "decay": "[0, inf)",
 }
 
-_INSIDE = {
-    "(0, inf)": lambda v: 0.0 < v < math.inf,
-    "[0, inf)": lambda v: 0.0 <= v < math.inf,
-    "(0, 1]": lambda v: 0.0 < v <= 1.0,
-}
-
-
 def _check_setting(owner, key, value):
     """``float(value)`` if it is a real number inside ``LIMITS[key]``, else a ValueError."""
-    interval = LIMITS[key]
-    if (
-        isinstance(value, bool | np.bool_)
-        or not isinstance(value, numbers.Real)
-        or not _INSIDE[interval](float(value))
-    ):
-        raise ValueError(f"{owner} schedule: {key} must be a number in {interval}, got {value!r}")
-    return float(value)
+    return real_in(f"{owner} schedule: {key}", value, LIMITS[key])
 
 
 class Schedule:
