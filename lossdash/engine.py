@@ -372,8 +372,16 @@ class Trainer:
         return taken
 
     def run_epochs(self, n=1):
-        """Train until ``n`` more epochs are complete or the run ends. Returns steps taken."""
+        """Train until ``n`` more epochs are complete, or the run converges or diverges.
+        Returns the steps taken.
+
+        Asked for explicitly, the epochs are trained even past ``max_epochs``: the limit is
+        raised to the target epoch (a run that had stopped at ``max_epochs`` resumes).
+        """
         target = (self.step_count // self.steps_per_epoch + n) * self.steps_per_epoch
+        self.max_epochs = max(self.max_epochs, target // self.steps_per_epoch)
+        if self.status == "max_epochs" and self.step_count < target:
+            self.status, self.message = "running", ""
         return self.run_steps(target - self.step_count)
 
     def run_for(self, seconds, max_steps=None):

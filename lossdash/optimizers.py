@@ -32,7 +32,7 @@ import numbers
 
 import numpy as np
 
-from lossdash._checks import real_in
+from lossdash.checks import real_in
 
 CLIP_EPS = 1e-6  # torch.nn.utils.clip_grad_norm_ adds this to the norm before dividing by it
 

@@ -12,7 +12,7 @@ it up from there.
 
 import math
 
-from lossdash._checks import real_in
+from lossdash.checks import real_in
 
 #: Allowed interval of every hyperparameter (the UI may use it for its widgets).
 LIMITS = {

@@ -141,10 +141,29 @@ def test_divergence_to_overflow_is_caught_for_every_optimizer():
 def test_max_epochs_ends_the_run():
     ds = regression_set()
     t = trainer_for(ds, lr=0.001, batch_size=50, max_epochs=3)
-    t.run_epochs(10)
+    t.run_steps(100)
     assert t.status == "max_epochs"
     assert t.step_count == 3 * 4
     assert t.step() is None
+
+
+def test_run_epochs_trains_every_epoch_asked_for_even_past_max_epochs():
+    ds = regression_set()
+    t = trainer_for(ds, lr=0.001, batch_size=50, max_epochs=3)
+    t.run_epochs(10)
+    assert t.step_count == 10 * 4 and t.max_epochs == 10 and t.status == "max_epochs"
+    t.run_epochs(2)  # a run that stopped at its limit resumes when asked
+    assert t.step_count == 12 * 4 and t.status == "max_epochs"
+
+
+def test_classic_demo_run_for_3000_epochs_reaches_least_squares():
+    """The README's demo: the default max_epochs (100) must not cut an explicit 3000 short."""
+    ds = data.generate("seed_linear", n_samples=100, seed=0)
+    t = Trainer(models.make("linear", 1), losses.get("mse"), optimizers.get("sgd", 0.5), ds)
+    t.run_epochs(3000)
+    assert t.epoch == 3000 or t.status == "converged"
+    A = np.hstack([ds.X, np.ones((100, 1))])
+    np.testing.assert_allclose(t.model.theta, np.linalg.lstsq(A, ds.y, rcond=None)[0], atol=1e-4)
 
 
 def test_history_columns_and_eval_rows():

@@ -7,6 +7,7 @@ import pytest
 
 from lossdash import losses
 from lossdash.losses import REGISTRY
+from tests.helpers import need
 
 ALL = list(REGISTRY)
 ONE_OUTPUT = [name for name, cls in REGISTRY.items() if cls.name != "cross_entropy"]
@@ -362,7 +363,7 @@ def torch_reference(name, torch, delta=1.0):
 @pytest.mark.parametrize("seed", [0, 1])
 @pytest.mark.parametrize("name", ALL)
 def test_value_and_grad_match_torch(name, seed):
-    torch = pytest.importorskip("torch")
+    torch = need("torch")
     y, z = make_case(name, seed, n=32)
     zt = torch.tensor(z, dtype=torch.float64, requires_grad=True)
     expected = torch_reference(name, torch)(zt, torch.tensor(y, dtype=torch.float64))
@@ -373,7 +374,7 @@ def test_value_and_grad_match_torch(name, seed):
 
 
 def test_huber_with_other_delta_matches_torch():
-    torch = pytest.importorskip("torch")
+    torch = need("torch")
     y, z = make_case("huber", seed=5, n=32)
     zt = torch.tensor(z * 2.0, requires_grad=True)
     expected = torch_reference("huber", torch, delta=2.5)(zt, torch.tensor(y))

@@ -7,6 +7,7 @@ import pytest
 
 from lossdash import optimizers
 from lossdash.optimizers import REGISTRY, clip_grad_norm, get, names
+from tests.helpers import need
 
 LR = 0.1
 
@@ -234,7 +235,7 @@ def torch_kwargs(name, hyper):
 
 @pytest.fixture
 def torch():
-    return pytest.importorskip("torch")
+    return need("torch")
 
 
 def random_quadratic(n=6, seed=0):

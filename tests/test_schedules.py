@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from lossdash.schedules import LIMITS, REGISTRY, get, names
+from tests.helpers import need
 
 BASE = 0.1
 
@@ -96,7 +97,7 @@ TORCH_CASES = [
 
 @pytest.mark.parametrize("name, hyper", TORCH_CASES, ids=[n for n, _ in TORCH_CASES])
 def test_whole_epochs_match_torch(name, hyper):
-    torch = pytest.importorskip("torch")
+    torch = need("torch")
     p = torch.zeros(1, dtype=torch.float64, requires_grad=True)
     opt = torch.optim.SGD([p], lr=BASE)
     scheduler = torch_scheduler(torch, name, hyper, opt)

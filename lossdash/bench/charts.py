@@ -25,7 +25,8 @@ import time
 
 import plotly.io
 
-from lossdash import charts, config
+from lossdash import config
+from lossdash.charts import training as charts
 
 STEPS = 100_000  # history rows: a long run, the slow case for the history charts
 REPEATS = 20  # calls per chart; the median is printed

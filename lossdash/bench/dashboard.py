@@ -30,7 +30,7 @@ from pathlib import Path
 
 from lossdash import config
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 WINDOW_S = 8.0  # seconds of live training measured
 SETUP = {  # mini-batches keep the loss moving, so the run never stops as converged
     "dataset": "spiral", "n_samples": "400", "model": "mlp", "hidden": "8,8", "loss": "bce",

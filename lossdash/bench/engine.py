@@ -1,22 +1,16 @@
-"""Benchmarks: ``python -m lossdash.bench`` prints figures, never asserts them (machines are noisy).
+"""Engine benchmark (``python -m lossdash.bench engine``): optimizer steps per second with
+history recording, for
 
-Sections (``python -m lossdash.bench engine landscape sweep`` runs a subset):
+(a) a 2-8-8-1 tanh MLP, BCE, 500 points, batch 10, SGD and
+(b) a 2-64-64-1 relu MLP, BCE, 10,000 points, batch 256, Adam.
 
-- engine: optimizer steps per second with history recording, for
-  (a) a 2-8-8-1 tanh MLP, BCE, 500 points, batch 10, SGD and
-  (b) a 2-64-64-1 relu MLP, BCE, 10,000 points, batch 256, Adam.
-  When PyTorch is importable the same work (same batches, same recorded quantities: loss, gradient
-  norm, update norm) runs in PyTorch CPU in the same process and the ratio is printed.
-- landscape: an exact 80 x 80 grid on 10,000 points for every regression loss, and a 41 x 41
-  filter-normalized random-direction grid for a 2-16-16-1 MLP on 1,000 points.
-- sweep: K learning rates trained together on one extra array axis, against K runs one after
-  another.
+When PyTorch is importable the same work (same batches, same recorded quantities: loss, gradient
+norm, update norm) runs in PyTorch CPU in the same process and the ratio is printed.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 import time
 
 # Small matrices run faster on one BLAS thread, and two libraries each spinning up their own
@@ -25,7 +19,6 @@ import time
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import numpy as np  # noqa: E402
 
 from lossdash import data, losses, models, optimizers  # noqa: E402
 from lossdash.engine import Trainer  # noqa: E402
@@ -151,38 +144,5 @@ def bench_engine():
     return rows
 
 
-def _section(module):
-    def run():
-        import importlib
-
-        importlib.import_module(f"lossdash.{module}").run()
-
-    return run
-
-
-SECTIONS = {
-    "engine": bench_engine,
-    "landscape": _section("bench_landscape"),
-    "sweep": _section("bench_sweep"),
-    "charts": _section("bench_charts"),
-    "dashboard": _section("bench_dashboard"),
-}
-
-
-def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    import numpy
-
-    print(f"numpy {numpy.__version__}; {time.strftime('%Y-%m-%d %H:%M')}")
-    for name in argv or list(SECTIONS):
-        if name not in SECTIONS:
-            print(f"unknown section {name!r}; choose from {', '.join(SECTIONS)}")
-            return 2
-        SECTIONS[name]()
-        print()
-    return 0
-
-
-if __name__ == "__main__":
-    np.seterr(all="ignore")
-    raise SystemExit(main())
+def run():
+    bench_engine()

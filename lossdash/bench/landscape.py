@@ -17,8 +17,9 @@ import time
 
 import numpy as np
 
-from lossdash import data, landscape, losses, models, optimizers
+from lossdash import data, losses, models, optimizers
 from lossdash.engine import Trainer
+from lossdash.explore import landscape
 
 REPEATS = 5
 EXACT_TARGET, RANDOM_TARGET = 0.5, 1.0

@@ -12,7 +12,8 @@ import time
 
 import numpy as np
 
-from lossdash import config, lrfind
+from lossdash import config
+from lossdash.explore import lrfind
 
 K_RATES = 16
 EPOCHS = 50

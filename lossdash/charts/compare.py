@@ -18,16 +18,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from lossdash.charts import (
-    COLORS,
-    OKABE_ITO,
-    _eval_rows,
-    _finite,
-    _note,
-    _style,
-    _x_column,
-    decimate,
-)
+from lossdash.charts import base
 
 PINNED_DASH = "dash"
 DIVERGED_COLOR = "#D55E00"  # vermillion: the palette's warning colour
@@ -38,11 +29,11 @@ Y_COLUMNS = {"train_loss": "train loss", "val_loss": "val loss", "loss": "batch 
 
 def _run_trace(label, history, x, y, color, log_y, dash=None):
     """One run's curve: evaluation rows for train/val loss, every step for the batch loss."""
-    rows = history if y == "loss" else _eval_rows(history)
+    rows = history if y == "loss" else base.eval_rows(history)
     if y not in rows.columns or rows.empty:
         return None
-    rows = decimate(rows[[x, y]], by=y)
-    xs, ys = _finite(rows[x], rows[y], positive=log_y)
+    rows = base.decimate(rows[[x, y]], by=y)
+    xs, ys = base.finite(rows[x], rows[y], positive=log_y)
     line = {"color": color, "dash": dash} if dash else {"color": color}
     return go.Scatter(x=xs, y=ys, name=label, mode="lines", line=line)
 
@@ -53,7 +44,7 @@ def compare_curves(runs, pinned=(), y="train_loss", x="epoch", log_y=False):
     Parameters
     ----------
     runs : sequence of (label, history DataFrame)
-        The live runs (``Comparison.histories()``); run ``i`` gets ``OKABE_ITO[i]``.
+        The live runs (``Comparison.histories()``); run ``i`` gets ``base.OKABE_ITO[i]``.
     pinned : sequence of PinnedRun or (label, history)
         Earlier runs, drawn dashed after the live ones and named "<label> (pinned)".
     y : {"train_loss", "val_loss", "loss"}
@@ -63,10 +54,10 @@ def compare_curves(runs, pinned=(), y="train_loss", x="epoch", log_y=False):
     log_y : bool
         Log-scale loss axis (values <= 0 are dropped).
     """
-    col = _x_column(x)
+    col = base.x_column(x)
     if y not in Y_COLUMNS:
         raise ValueError(f"compare_curves draws {', '.join(Y_COLUMNS)}, not {y!r}")
-    fig = _style(go.Figure(), f"Runs compared: {Y_COLUMNS[y]}", col,
+    fig = base.apply_style(go.Figure(), f"Runs compared: {Y_COLUMNS[y]}", col,
                  f"{Y_COLUMNS[y]} (log scale)" if log_y else Y_COLUMNS[y],
                  uirevision=f"compare-{col}-{y}-{log_y}")
     fig.update_yaxes(type="log" if log_y else "linear")
@@ -74,11 +65,11 @@ def compare_curves(runs, pinned=(), y="train_loss", x="epoch", log_y=False):
     entries = [(label, h, None) for label, h in runs]
     entries += [(f"{label} (pinned)", h, PINNED_DASH) for label, h in pinned]
     for i, (label, history, dash) in enumerate(entries):
-        trace = _run_trace(label, history, col, y, OKABE_ITO[i % len(OKABE_ITO)], log_y, dash)
+        trace = _run_trace(label, history, col, y, base.palette(i), log_y, dash)
         if trace is not None and len(trace.x):
             fig.add_trace(trace)
     if not fig.data:
-        return _note(fig, "no steps yet: press Train")
+        return base.note(fig, "no steps yet: press Train")
     return fig
 
 
@@ -95,7 +86,7 @@ def sweep_chart(result, log_y=True):
     log_y : bool
         Log-scale loss axis (losses <= 0 then count as not plottable and are dropped).
     """
-    fig = _style(go.Figure(), f"LR sweep: training loss after {result.epochs} epochs",
+    fig = base.apply_style(go.Figure(), f"LR sweep: training loss after {result.epochs} epochs",
                  "learning rate (log scale)", "final train loss" + (" (log)" if log_y else ""))
     fig.update_xaxes(type="log")
     fig.update_yaxes(type="log" if log_y else "linear")
@@ -105,7 +96,7 @@ def sweep_chart(result, log_y=True):
     ok = ~bad & np.isfinite(loss) & ((loss > 0) if log_y else True)
     if ok.any():
         fig.add_trace(go.Scatter(x=lrs[ok], y=loss[ok], name="final loss", mode="lines+markers",
-                                 line={"color": COLORS["train"]}, marker={"size": 6}))
+                                 line={"color": base.COLORS["train"]}, marker={"size": 6}))
     if bad.any():
         top = _top_edge(loss[ok], log_y)
         fig.add_trace(go.Scatter(
@@ -119,7 +110,7 @@ def sweep_chart(result, log_y=True):
             marker={"symbol": "star", "size": 16, "color": BEST_COLOR,
                     "line": {"color": "#000000", "width": 1}}))
     if not fig.data:
-        return _note(fig, "no finished sweep")
+        return base.note(fig, "no finished sweep")
     return fig
 
 
@@ -144,18 +135,18 @@ def lr_finder_chart(result):
     ----------
     result : lossdash.lrfind.LRFindResult
     """
-    fig = _style(go.Figure(), "Learning-rate finder", "learning rate (log scale)", "loss")
+    fig = base.apply_style(go.Figure(), "Learning-rate finder", "learning rate (log scale)", "loss")
     fig.update_xaxes(type="log")
     lrs, losses, smoothed = (np.asarray(a, dtype=float)
                              for a in (result.lrs, result.losses, result.smoothed))
     if lrs.size == 0:
-        return _note(fig, "the test took no step: the smallest rate already diverged")
-    x, y = _finite(lrs, losses)
+        return base.note(fig, "the test took no step: the smallest rate already diverged")
+    x, y = base.finite(lrs, losses)
     fig.add_trace(go.Scatter(x=x, y=y, name="loss", mode="lines",
-                             line={"color": COLORS["batch"]}, opacity=0.45))
-    x, y = _finite(lrs, smoothed)
+                             line={"color": base.COLORS["batch"]}, opacity=0.45))
+    x, y = base.finite(lrs, smoothed)
     fig.add_trace(go.Scatter(x=x, y=y, name="smoothed loss", mode="lines",
-                             line={"color": COLORS["smoothed"]}))
+                             line={"color": base.COLORS["smoothed"]}))
     finite = smoothed[np.isfinite(smoothed)]
     if finite.size:
         low, high = float(finite.min()), max(float(finite[0]), float(finite.max()))

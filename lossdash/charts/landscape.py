@@ -15,16 +15,16 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from lossdash.charts import COLORS, OKABE_ITO, _gaps, _note, _style
-from lossdash.landscape import thin
+from lossdash.charts import base
+from lossdash.explore.landscape import thin
 
 STYLES = ("contour", "surface")
-PATH_COLOR = OKABE_ITO[3]  # vermillion: stands out on every part of Viridis
+PATH_COLOR = base.OKABE_ITO[3]  # vermillion: stands out on every part of Viridis
 MARK_COLOR = "#FFFFFF"
 LOG_EPS = 1e-6  # log colour of a surface reaching 0: log10(Z - min + 1e-6 * (max - min))
 CONTOURS = 30
 MAX_PATH = 500  # points per drawn path: 3 paths of 500 keep a demo figure near 150 kB
-RUN_COLORS = [c for c in OKABE_ITO if c != "#F0E442"]  # no yellow lines on Viridis' yellow end
+RUN_COLORS = [c for c in base.OKABE_ITO if c != "#F0E442"]  # no yellow lines on Viridis' yellow end
 
 
 # ---------------------------------------------------------------------------------------------
@@ -132,7 +132,7 @@ def surface_figure(xs, ys, Z, runs=(), *, style="contour", log_color=False, x_ti
     fig = go.Figure()
     colorbar = {"title": {"text": c_title}, "thickness": 12}
     # With a log colour the hover still shows the loss itself, carried as customdata.
-    grid = {"z": _gaps(C), "customdata": _gaps(Z) if log_color else None, "name": "loss",
+    grid = {"z": base.gaps(C), "customdata": base.gaps(Z) if log_color else None, "name": "loss",
             "colorscale": "Viridis", "colorbar": colorbar,
             "hovertemplate": "%{x:.4g}, %{y:.4g}<br>loss %{"
                              + ("customdata" if log_color else "z") + ":.5g}<extra></extra>"}
@@ -142,7 +142,7 @@ def surface_figure(xs, ys, Z, runs=(), *, style="contour", log_color=False, x_ti
         for k, (label, path, _, color) in enumerate(runs):
             fig.add_traces(_path_traces_2d(path, label, color, show_ends=not many or k == 0))
         fig.add_traces(_minimum_traces(minima, style))
-        _style(fig, title, x_title, y_title, uirevision=uirevision)
+        base.apply_style(fig, title, x_title, y_title, uirevision=uirevision)
         fig.update_xaxes(range=[xs[0], xs[-1]])
         fig.update_yaxes(range=[ys[0], ys[-1]])
         return fig
@@ -153,7 +153,7 @@ def surface_figure(xs, ys, Z, runs=(), *, style="contour", log_color=False, x_ti
                                            show_ends=not many or k == 0))
         heights = None if minima_loss is None else f(np.asarray(minima_loss, dtype=float))
     fig.add_traces(_minimum_traces(minima, style, heights))
-    _style(fig, title, "", "", uirevision=uirevision, height=520)
+    base.apply_style(fig, title, "", "", uirevision=uirevision, height=520)
     fig.update_layout(scene={"xaxis": {"title": {"text": x_title}, "range": [xs[0], xs[-1]]},
                              "yaxis": {"title": {"text": y_title}, "range": [ys[0], ys[-1]]},
                              "zaxis": {"title": {"text": c_title}}},
@@ -250,7 +250,7 @@ def loss_shape_figure(shapes, which: str = "value") -> go.Figure:
     y_title = f"loss of one sample l({var})" if which == "value" else f"gradient dl/d{var}"
     title = ("How each loss " + ("charges an error" if which == "value" else "pushes back")
              + (" (per sample)" if shapes.task == "regression" else ", by the margin"))
-    fig = _style(go.Figure(), title, shapes.x_label, y_title, uirevision="shapes")
+    fig = base.apply_style(go.Figure(), title, shapes.x_label, y_title, uirevision="shapes")
     fig.add_hline(y=0, line={"color": "#999999", "width": 1})
     fig.add_vline(x=0, line={"color": "#999999", "width": 1})
     for k, (name, y) in enumerate(curves.items()):
@@ -266,13 +266,14 @@ def outlier_figure(result) -> go.Figure:
     """
     x = np.asarray(result.X, dtype=float)[:, 0]
     y, out = np.asarray(result.y, dtype=float), np.asarray(result.outlier, dtype=bool)
-    fig = _style(go.Figure(), f"{int(out.sum())} outliers: which line do they drag?", "x", "y")
+    title = f"{int(out.sum())} outliers: which line do they drag?"
+    fig = base.apply_style(go.Figure(), title, "x", "y")
     if not len(x):
-        return _note(fig, "no data")
+        return base.note(fig, "no data")
     fig.add_trace(go.Scatter(x=x[~out], y=y[~out], mode="markers", name="data",
-                             marker={"size": 6, "color": COLORS["train"]}))
+                             marker={"size": 6, "color": base.COLORS["train"]}))
     fig.add_trace(go.Scatter(x=x[out], y=y[out], mode="markers", name="outliers",
-                             marker={"size": 10, "symbol": "x", "color": OKABE_ITO[3]}))
+                             marker={"size": 10, "symbol": "x", "color": base.OKABE_ITO[3]}))
     ends = np.array([x.min(), x.max()])
     w0, b0 = result.true
     fig.add_trace(go.Scatter(x=ends, y=w0 * ends + b0, mode="lines",

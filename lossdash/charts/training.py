@@ -26,34 +26,13 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-# Okabe & Ito (2008), "Color Universal Design": distinguishable with any common colour deficiency.
-OKABE_ITO = [
-    "#0072B2",  # blue
-    "#E69F00",  # orange
-    "#009E73",  # bluish green
-    "#D55E00",  # vermillion
-    "#CC79A7",  # reddish purple
-    "#56B4E9",  # sky blue
-    "#F0E442",  # yellow
-    "#000000",  # black
-]
-COLORS = {
-    "batch": "#56B4E9",
-    "smoothed": "#0072B2",
-    "train": "#009E73",
-    "val": "#D55E00",
-    "grad": "#0072B2",
-    "update": "#E69F00",
-    "lr": "#009E73",
-    "model": "#000000",
-}
+from lossdash.charts import base
+
 # Probability of class 1: blue (class 0) -> white (undecided) -> orange (class 1).
-PROBA_SCALE = [[0.0, OKABE_ITO[0]], [0.5, "#F7F7F7"], [1.0, OKABE_ITO[1]]]
+PROBA_SCALE = [[0.0, base.OKABE_ITO[0]], [0.5, "#F7F7F7"], [1.0, base.OKABE_ITO[1]]]
 TRAIN_MARKER = "circle"
 VAL_MARKER = "x"
 
-MAX_POINTS = 600  # rows per line chart: a chart is ~600 px wide, min/max buckets keep spikes,
-# and a browser redraws four such charts several times a second (2,000 took ~4x longer)
 MAX_EVAL_MARKERS = 100  # train/val loss lines show a marker per evaluation up to this many
 MAX_LINES = 20  # parameter trajectories: more lines than this are unreadable
 MAX_SCATTER = 2500  # points per data set in a scatter: keeps a figure under 300 kB
@@ -64,85 +43,6 @@ PARAM_COLUMN = re.compile(r"^\w+\[\d+(,\d+)*\]$")  # "W1[0,0]", "b1[0]"
 
 # ---------------------------------------------------------------------------------------------
 # data helpers
-
-
-def decimate(df: pd.DataFrame, max_points: int = MAX_POINTS, by=None) -> pd.DataFrame:
-    """Keep at most ``max_points`` rows of ``df``, spread evenly, first and last always kept.
-
-    Parameters
-    ----------
-    df : DataFrame, n rows in plotting order.
-    max_points : int, upper bound on the rows returned.
-    by : str or list of str, optional
-        Columns whose spikes must survive. The rows are cut into equal buckets and, per bucket
-        and per column, the rows holding the minimum and the maximum are kept (the "min-max"
-        downsampling of plotting libraries), so a single huge batch loss is never lost.
-        Without ``by`` the rows are picked at evenly spaced positions.
-
-    Returns
-    -------
-    DataFrame, a subset of the rows of ``df`` in their original order (index unchanged).
-    """
-    if len(df) <= max_points:
-        return df
-    cols = [c for c in ([by] if isinstance(by, str) else by or []) if c in df.columns]
-    return df.iloc[_decimated_rows(len(df), [df[c].to_numpy(float) for c in cols], max_points)]
-
-
-def _decimated_rows(n: int, spiky: Sequence[np.ndarray] = (),
-                    max_points: int = MAX_POINTS) -> np.ndarray:
-    """The sorted row positions ``decimate`` keeps out of ``n`` rows (all of them if few).
-
-    ``spiky`` holds the columns (each shape (n,)) whose per-bucket minimum and maximum must be
-    kept; with none, ``max_points`` evenly spaced rows are kept.
-    """
-    if n <= max_points:
-        return np.arange(n)
-    n_buckets = (max_points - 2) // (2 * len(spiky)) if spiky else 0
-    if n_buckets < 1:
-        return _sorted_unique(np.linspace(0, n - 1, max_points).round().astype(int))
-    return _sorted_unique(np.concatenate([[0, n - 1], _bucket_argextremes(spiky, n_buckets)]))
-
-
-def _sorted_unique(positions: np.ndarray) -> np.ndarray:
-    """``np.unique`` for a few thousand ints, by sorting (a few times faster here)."""
-    positions = np.sort(positions)
-    return positions[np.r_[True, positions[1:] != positions[:-1]]]
-
-
-def _bucket_argextremes(columns: Sequence[np.ndarray], n_buckets: int) -> np.ndarray:
-    """Row positions of the finite minimum and maximum of each column within each bucket.
-
-    With ``n = q * n_buckets + r``, the rows are cut into ``r`` buckets of ``q + 1``
-    consecutive rows followed by ``n_buckets - r`` buckets of ``q`` rows. Each group is a
-    reshape, ``(r, q + 1)`` and ``(n_buckets - r, q)``, so one ``argmin`` and one ``argmax``
-    along axis 1 per group find every bucket's extremes at once. Non-finite values never win;
-    ties go to the first row; a bucket with no finite value gives its first row for both.
-
-    Parameters
-    ----------
-    columns : sequence of arrays, each shape (n,).
-    n_buckets : int, at most n.
-
-    Returns
-    -------
-    ndarray of int, shape (2 * n_buckets * len(columns),), unsorted, with repeats.
-    """
-    n = len(columns[0])
-    q, r = divmod(n, n_buckets)
-    split = r * (q + 1)  # rows in the longer buckets
-    starts = np.r_[0:split:q + 1, split:n:q]
-    found = []
-    for values in columns:
-        low = high = values
-        if not np.isfinite(values).all():
-            finite = np.isfinite(values)
-            low, high = np.where(finite, values, np.inf), np.where(finite, values, -np.inf)
-        for key, arg in ((low, np.argmin), (high, np.argmax)):
-            at = np.r_[arg(key[:split].reshape(r, q + 1), axis=1),
-                       arg(key[split:].reshape(-1, q), axis=1)]
-            found.append(starts + at)
-    return np.concatenate(found)
 
 
 def smooth(values, weight: float) -> np.ndarray:
@@ -188,115 +88,13 @@ def history_csv(history: pd.DataFrame) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def _finite(x, y, positive: bool = False):
-    """``x``, ``y`` as float arrays without the points where either is non-finite.
-
-    ``positive=True`` also drops ``y <= 0`` (no place on a log axis).
-    """
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    ok = np.isfinite(x) & np.isfinite(y)
-    if positive:
-        ok &= y > 0
-    return x[ok], y[ok]
-
-
-def _gaps(z: np.ndarray) -> np.ndarray:
-    """Heatmap values as float32 (half the JSON of float64, ample for a colour), every
-    non-finite cell replaced by ``None`` (drawn as a gap)."""
-    z = np.asarray(z, dtype=np.float32)
-    return z if np.isfinite(z).all() else np.where(np.isfinite(z), z, None)
-
-
-# ---------------------------------------------------------------------------------------------
-# layout helpers
-#
-# Every figure is built in one ``go.Figure(data=[...], layout={...})`` call from plain dicts:
-# Plotly validates each property once there, where ``update_layout``/``update_xaxes``/
-# ``add_trace`` chains validate (and copy) again at every call, which took several times
-# longer than the figure's data on a live frame.
-
-
-def _look(title: str) -> dict:
-    """The shared look as layout entries: title, compact margins, legend above the plot area.
-
-    No template is named, so Plotly's default applies (Streamlit's own once streamlit is
-    imported) and Streamlit's theme styles the figure; copying ``plotly_white`` into every
-    figure took most of a live frame's drawing time.
-    """
-    return {
-        "title": {"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 14}},
-        "margin": {"l": 55, "r": 15, "t": 60, "b": 45},
-        "legend": {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0,
-                   "yanchor": "bottom", "font": {"size": 11}},
-        "hovermode": "closest",
-    }
-
-
-def _layout(title: str, x_title: str, y_title: str, xaxis: dict | None = None,
-            yaxis: dict | None = None, **extra) -> dict:
-    """A whole single-plot layout: the shared look, axis titles (plus ``xaxis``/``yaxis``
-    entries) and any other layout entries in ``extra``."""
-    return {
-        **_look(title),
-        "xaxis": {"title": {"text": x_title}, **(xaxis or {})},
-        "yaxis": {"title": {"text": y_title}, **(yaxis or {})},
-        **extra,
-    }
-
-
-def _style(fig: go.Figure, title: str, x_title: str, y_title: str, **layout) -> go.Figure:
-    """Apply the shared look to an existing figure (every x and y axis gets the titles)."""
-    fig.update_layout(_look(title), **layout)
-    fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(title_text=y_title)
-    return fig
-
-
-def _annotation(text: str) -> dict:
-    """``text`` in the middle of the plot area, for a figure with nothing to draw."""
-    return {"text": text, "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper",
-            "showarrow": False, "font": {"size": 13, "color": "#666666"}}
-
-
-def _note(fig: go.Figure, text: str) -> go.Figure:
-    """Write ``text`` in the middle of an otherwise empty figure."""
-    fig.add_annotation(_annotation(text))
-    return fig
-
-
-def _empty(layout: dict, text: str) -> go.Figure:
-    """A figure with no traces and ``text`` in the middle."""
-    return go.Figure(layout={**layout, "annotations": [_annotation(text)]})
-
-
-def _line(x, y, name: str, color: str, positive: bool = False, line: dict | None = None,
-          **kw) -> dict:
-    """A line trace (as a dict) through the finite points of (x, y); ``line`` adds to the
-    line style, ``kw`` to the trace."""
-    x, y = _finite(x, y, positive)
-    return {"type": "scatter", "x": x, "y": y, "name": name, "mode": "lines",
-            "line": {"color": color, **(line or {})}, **kw}
-
 
 # ---------------------------------------------------------------------------------------------
 # training curves
 
 
-def _x_column(x: str) -> str:
-    if x not in ("step", "epoch"):
-        raise ValueError(f"the x axis can show 'step' or 'epoch', not {x!r}")
-    return x
-
-
-def _eval_rows(history: pd.DataFrame) -> pd.DataFrame:
-    """The rows where train/val loss were measured (all rows when there is no ``eval`` column)."""
-    if "eval" not in history.columns:
-        return history
-    return history[history["eval"].fillna(False).astype(bool)]
-
-
 def _eval_positions(history: pd.DataFrame) -> np.ndarray:
-    """Positions (ints) of the rows ``_eval_rows`` keeps."""
+    """Positions (ints) of the rows ``eval_rows`` keeps."""
     if "eval" not in history.columns:
         return np.arange(len(history))
     return np.flatnonzero(history["eval"].fillna(False).to_numpy(dtype=bool))
@@ -312,8 +110,8 @@ def _eval_lines(history: pd.DataFrame, x: str, curves, **kw) -> list[dict]:
         if column in history.columns:
             values = history[column].to_numpy(float)[at]
             if np.isfinite(values).any():
-                rows = _decimated_rows(len(values), [values])
-                lines.append(_line(xs[rows], values[rows], name, color, **kw))
+                rows = base.decimated_rows(len(values), [values])
+                lines.append(base.line(xs[rows], values[rows], name, color, **kw))
     return lines
 
 
@@ -334,22 +132,23 @@ def loss_curve(history: pd.DataFrame, smoothing: float = 0.0, log_y: bool = Fals
     log_y : bool, log-scale loss axis (values <= 0 are then dropped).
     x : "step" or "epoch".
     """
-    col = _x_column(x)
-    layout = _layout("Loss", col, "loss (log scale)" if log_y else "loss",
+    col = base.x_column(x)
+    layout = base.plot_layout("Loss", col, "loss (log scale)" if log_y else "loss",
                      yaxis={"type": "log" if log_y else "linear"},
                      uirevision=f"loss-{col}-{log_y}")
     if history.empty or "loss" not in history.columns:
-        return _empty(layout, "no steps yet: press Play or Step")
+        return base.empty(layout, "no steps yet: press Play or Step")
     loss = history["loss"].to_numpy(float)
-    rows = _decimated_rows(len(loss), [loss])
+    rows = base.decimated_rows(len(loss), [loss])
     xs = history[col].to_numpy()[rows]
     raw_style = {"opacity": 0.35} if smoothing > 0 else {}
-    data = [_line(xs, loss[rows], "batch loss", COLORS["batch"], log_y, **raw_style)]
+    data = [base.line(xs, loss[rows], "batch loss", base.COLORS["batch"], log_y, **raw_style)]
     if smoothing > 0:
         smoothed = smooth(loss, smoothing)[rows]
-        data.append(_line(xs, smoothed, "batch loss (smoothed)", COLORS["smoothed"], log_y))
+        data.append(base.line(xs, smoothed, "batch loss (smoothed)", base.COLORS["smoothed"],
+                              log_y))
     few = int(history["eval"].sum()) <= MAX_EVAL_MARKERS if "eval" in history else True
-    data += _eval_lines(history, col, [(f"{role}_loss", f"{role} loss", COLORS[role])
+    data += _eval_lines(history, col, [(f"{role}_loss", f"{role} loss", base.COLORS[role])
                                        for role in ("train", "val")],
                         positive=log_y, mode="lines+markers" if few else "lines",
                         marker={"size": 4})
@@ -361,11 +160,11 @@ def metric_curve(history: pd.DataFrame, x: str = "step", label: str = "metric") 
 
     ``label`` names the metric on the y axis (the UI knows whether it is R^2 or accuracy).
     """
-    col = _x_column(x)
-    layout = _layout(label.capitalize(), col, label, uirevision=f"metric-{col}")
-    data = _eval_lines(history, col, [(f"{role}_metric", f"{role} {label}", COLORS[role])
+    col = base.x_column(x)
+    layout = base.plot_layout(label.capitalize(), col, label, uirevision=f"metric-{col}")
+    data = _eval_lines(history, col, [(f"{role}_metric", f"{role} {label}", base.COLORS[role])
                                       for role in ("train", "val")])
-    return go.Figure(data=data, layout=layout) if data else _empty(layout, "no evaluations yet")
+    return go.Figure(data=data, layout=layout) if data else base.empty(layout, "no evaluations yet")
 
 
 def param_trajectories(history: pd.DataFrame, names: Sequence[str],
@@ -380,13 +179,13 @@ def param_trajectories(history: pd.DataFrame, names: Sequence[str],
     title = "Parameters"
     if len(present) > len(shown):
         title += f" (first {len(shown)} of {len(present)} shown)"
-    layout = _layout(title, "step", "parameter value", uirevision="params")
+    layout = base.plot_layout(title, "step", "parameter value", uirevision="params")
     if history.empty or not shown:
-        return _empty(layout, "no parameter values recorded")
+        return base.empty(layout, "no parameter values recorded")
     layout["legend"]["font"]["size"] = 9
-    rows = _decimated_rows(len(history))  # parameters move smoothly: even spacing suffices
+    rows = base.decimated_rows(len(history))  # parameters move smoothly: even spacing suffices
     steps = history["step"].to_numpy()[rows]
-    data = [_line(steps, history[name].to_numpy()[rows], name, OKABE_ITO[i % len(OKABE_ITO)])
+    data = [base.line(steps, history[name].to_numpy()[rows], name, base.palette(i))
             for i, name in enumerate(shown)]
     return go.Figure(data=data, layout=layout)
 
@@ -394,7 +193,7 @@ def param_trajectories(history: pd.DataFrame, names: Sequence[str],
 def gradient_chart(history: pd.DataFrame, log_y: bool = True) -> go.Figure:
     """Gradient norm ``||g||_2`` and update size ``||theta_t - theta_(t-1)||_2`` per step,
     with the learning rate on a secondary (right, linear) axis."""
-    layout = _layout("Gradient and update size", "step",
+    layout = base.plot_layout("Gradient and update size", "step",
                      "norm (log scale)" if log_y else "norm",
                      yaxis={"type": "log" if log_y else "linear"},
                      yaxis2={"title": {"text": "learning rate"}, "overlaying": "y",
@@ -403,18 +202,18 @@ def gradient_chart(history: pd.DataFrame, log_y: bool = True) -> go.Figure:
     layout["margin"]["r"] = 60  # room for the learning-rate axis
     columns = [c for c in ("grad_norm", "update_norm", "lr") if c in history.columns]
     if history.empty or not columns:
-        return _empty(layout, "no steps yet: press Play or Step")
+        return base.empty(layout, "no steps yet: press Play or Step")
     spiky = [history[c].to_numpy(float) for c in columns if c != "lr"]
-    rows = _decimated_rows(len(history), spiky)
+    rows = base.decimated_rows(len(history), spiky)
     steps = history["step"].to_numpy()[rows]
-    data = [_line(steps, history[column].to_numpy()[rows], name, color, log_y)
-            for column, name, color in (("grad_norm", "gradient norm", COLORS["grad"]),
-                                        ("update_norm", "update size", COLORS["update"]))
+    data = [base.line(steps, history[column].to_numpy()[rows], name, color, log_y)
+            for column, name, color in (("grad_norm", "gradient norm", base.COLORS["grad"]),
+                                        ("update_norm", "update size", base.COLORS["update"]))
             if column in columns]
     if "lr" in columns:
         lr = history["lr"].to_numpy(float)
-        data.append(_line(steps, lr[rows], "learning rate",
-                          COLORS["lr"], line={"dash": "dot"}, yaxis="y2"))
+        data.append(base.line(steps, lr[rows], "learning rate",
+                          base.COLORS["lr"], line={"dash": "dot"}, yaxis="y2"))
         top = float(np.nanmax(lr)) if np.isfinite(lr).any() else 1.0
         # A constant rate sits at 5/6 of the height; four round ticks, not eleven odd ones.
         layout["yaxis2"].update(range=[0, 1.2 * top], tickmode="auto", nticks=4,
@@ -502,7 +301,7 @@ def weight_distributions(steps, thetas, layout, bins: int = 40) -> go.Figure:
         title += f", first {MAX_LAYERS} of {len(layers)} layers"
         layers = layers[:MAX_LAYERS]
     if len(steps) == 0 or not layers:
-        return _empty(_layout(title, "step", "weight value"), "no snapshots yet")
+        return base.empty(base.plot_layout(title, "step", "weight value"), "no snapshots yet")
     keep = np.unique(np.linspace(0, len(steps) - 1, MAX_SNAPSHOTS).round().astype(int))
     steps, thetas = steps[keep], thetas[keep]
     data = []
@@ -514,7 +313,7 @@ def weight_distributions(steps, thetas, layout, bins: int = 40) -> go.Figure:
                      "hovertemplate": "step %{x}<br>weight %{y:.3g}<br>%{z} weights<extra></extra>",
                      "xaxis": f"x{suffix}", "yaxis": f"y{suffix}"})
     titles = [f"{name} {tuple(shape)}" for name, _, shape in layers]
-    return go.Figure(data=data, layout={**_look(title), **_stacked_axes(titles, "step",
+    return go.Figure(data=data, layout={**base.look(title), **_stacked_axes(titles, "step",
                                                                        "weight value"),
                                         "height": max(320, 170 * len(layers) + 80)})
 
@@ -598,7 +397,7 @@ def _class_traces(shown, labels, second) -> list[dict]:
             mask = y == label
             if mask.any():
                 name = _class_name(data, label)
-                color = OKABE_ITO[label % len(OKABE_ITO)]
+                color = base.palette(label)
                 marker = _marker(role, color=color, line={"width": 0.5, "color": "#333333"})
                 traces.append(_markers(X[mask, 0], second(X[mask], y[mask]), f"{name} ({role})",
                                        marker, legendgroup=name))
@@ -620,13 +419,14 @@ def data_scatter(train, val=None) -> go.Figure:
         return _classification_scatter(train, val, shown, d, note)
     target, x_title = _target_name(train), _feature_name(train, 0)
     if d == 1:
-        layout = _layout("Data" + note, x_title, target)
-        data = [_markers(X[:, 0], y.astype(float), role, _marker(role, color=COLORS[role]))
+        layout = base.plot_layout("Data" + note, x_title, target)
+        data = [_markers(X[:, 0], y.astype(float), role, _marker(role, color=base.COLORS[role]))
                 for _, role, (X, y, _) in shown]
     else:
         colorbar = {"title": {"text": target}, "thickness": 12}
-        layout = _layout(f"Data (colour = {target}){note}", x_title, _feature_name(train, 1),
-                         coloraxis={"colorscale": "Viridis", "colorbar": colorbar})
+        layout = base.plot_layout(f"Data (colour = {target}){note}", x_title,
+                                  _feature_name(train, 1),
+                                  coloraxis={"colorscale": "Viridis", "colorbar": colorbar})
         data = [_markers(X[:, 0], X[:, 1], role,
                          _marker(role, color=y.astype(float), coloraxis="coloraxis"))
                 for _, role, (X, y, _) in shown]
@@ -639,7 +439,7 @@ def _classification_scatter(train, val, shown, d: int, note: str) -> go.Figure:
         y_title, second = _feature_name(train, 1), (lambda X, y: X[:, 1])
     else:
         y_title, second = f"{_target_name(train)} (class)", (lambda X, y: y)
-    layout = _layout("Data" + note, _feature_name(train, 0), y_title)
+    layout = base.plot_layout("Data" + note, _feature_name(train, 0), y_title)
     return go.Figure(data=_class_traces(shown, _class_labels(train, val), second), layout=layout)
 
 
@@ -661,14 +461,14 @@ def regression_fit(train, val, predict: Callable[[np.ndarray], np.ndarray],
     shown = _shown(train, val)
     if shown[0][2][0].shape[1] > 1:
         return _predicted_vs_actual(train, shown, predict)
-    layout = _layout("Model fit" + _subset_note(shown), _feature_name(train, 0),
+    layout = base.plot_layout("Model fit" + _subset_note(shown), _feature_name(train, 0),
                      _target_name(train))
-    data = [_markers(X[:, 0], y.astype(float), role, _marker(role, color=COLORS[role]))
+    data = [_markers(X[:, 0], y.astype(float), role, _marker(role, color=base.COLORS[role]))
             for _, role, (X, y, _) in shown]
     xs = np.concatenate([X[:, 0] for _, _, (X, _, _) in shown])
     if len(xs):
         grid = np.linspace(xs.min(), xs.max(), n_line)
-        data.append(_line(grid, _predict(predict, grid[:, None]), "model", COLORS["model"],
+        data.append(base.line(grid, _predict(predict, grid[:, None]), "model", base.COLORS["model"],
                           line={"width": 2.5}))
     return go.Figure(data=data, layout=layout)
 
@@ -676,13 +476,13 @@ def regression_fit(train, val, predict: Callable[[np.ndarray], np.ndarray],
 def _predicted_vs_actual(train, shown, predict) -> go.Figure:
     """``regression_fit`` for 2+ features: predicted against actual, with ``y = x``."""
     target = _target_name(train)
-    layout = _layout("Predicted vs actual" + _subset_note(shown), f"actual {target}",
+    layout = base.plot_layout("Predicted vs actual" + _subset_note(shown), f"actual {target}",
                      f"predicted {target}")
     data, ends = [], []
     for _, role, (X, y, _) in shown:
-        actual, pred = _finite(y, _predict(predict, X))
+        actual, pred = base.finite(y, _predict(predict, X))
         ends += [actual.min(), actual.max(), pred.min(), pred.max()] if len(actual) else []
-        data.append(_markers(actual, pred, role, _marker(role, color=COLORS[role])))
+        data.append(_markers(actual, pred, role, _marker(role, color=base.COLORS[role])))
     if ends:
         lo, hi = min(ends), max(ends)
         data.append({"type": "scatter", "x": [lo, hi], "y": [lo, hi], "mode": "lines",
@@ -730,13 +530,13 @@ def decision_boundary(train, val, proba: Callable[[np.ndarray], np.ndarray],
     title = "Decision boundary" + note + _subset_note(shown)
     x_title, y_title = _feature_name(train, 0), _feature_name(train, 1) if d >= 2 else ""
     if d < 2:
-        return _empty(_layout(title, x_title, y_title),
+        return base.empty(base.plot_layout(title, x_title, y_title),
                       "the decision boundary needs at least 2 features")
     gx, gy, G = boundary_grid(train, val, resolution, feature_ranges)
     p = np.asarray(proba(G), dtype=float).reshape(len(G), -1)
     data = _proba_traces(gx, gy, p) if p.shape[1] <= 2 else _class_map(gx, gy, p)
     data += _class_traces(shown, _class_labels(train, val), lambda X, y: X[:, 1])
-    layout = _layout(title, x_title, y_title, xaxis={"range": [gx[0], gx[-1]]},
+    layout = base.plot_layout(title, x_title, y_title, xaxis={"range": [gx[0], gx[-1]]},
                      yaxis={"range": [gy[0], gy[-1]]})
     # Five or more legend entries would run into the title: they go under the plot instead.
     layout["legend"] = {**layout["legend"], "y": -0.18, "yanchor": "top", "x": 0.5,
@@ -747,7 +547,7 @@ def decision_boundary(train, val, proba: Callable[[np.ndarray], np.ndarray],
 
 def _proba_traces(gx, gy, p: np.ndarray) -> list[dict]:
     """Heatmap of P(class 1) = last column of ``p``, and its 0.5 contour (the boundary)."""
-    z = _gaps(p[:, -1].reshape(len(gy), len(gx)))
+    z = base.gaps(p[:, -1].reshape(len(gy), len(gx)))
     colorbar = {"title": {"text": "P(class 1)"}, "thickness": 12}
     return [
         {"type": "heatmap", "x": gx, "y": gy, "z": z, "zmin": 0, "zmax": 1,
@@ -764,7 +564,7 @@ def _class_map(gx, gy, p: np.ndarray) -> list[dict]:
     k = p.shape[1]
     finite = np.isfinite(p).all(axis=1)
     z = np.where(finite, np.argmax(np.where(finite[:, None], p, 0.0), axis=1), np.nan)
-    return [{"type": "heatmap", "x": gx, "y": gy, "z": _gaps(z.reshape(len(gy), len(gx))),
+    return [{"type": "heatmap", "x": gx, "y": gy, "z": base.gaps(z.reshape(len(gy), len(gx))),
              "zmin": -0.5, "zmax": k - 0.5, "colorscale": _class_scale(k), "showscale": False,
              "opacity": 0.45, "name": "predicted class"}]
 
@@ -773,6 +573,6 @@ def _class_scale(k: int) -> list:
     """A stepped colour scale giving class ``i`` (z in [i - 0.5, i + 0.5]) palette colour i."""
     scale = []
     for i in range(k):
-        color = OKABE_ITO[i % len(OKABE_ITO)]
+        color = base.palette(i)
         scale += [[i / k, color], [(i + 1) / k, color]]
     return scale

@@ -11,7 +11,10 @@ import time
 
 import streamlit as st
 
-from lossdash import charts, charts_compare, compare, config, lrfind, optimizers
+from lossdash import config, optimizers
+from lossdash.charts import compare as charts_compare
+from lossdash.charts import training as charts
+from lossdash.explore import compare, lrfind
 from lossdash.ui import landscape_panel
 from lossdash.ui.sidebar import LR_GRID
 

@@ -14,7 +14,8 @@ from types import SimpleNamespace
 import numpy as np
 import streamlit as st
 
-from lossdash import charts_landscape, landscape
+from lossdash.charts import landscape as charts_landscape
+from lossdash.explore import landscape
 
 RANDOM_REFRESH_SECONDS = 2.0  # a random-direction slice costs ~0.2 s: not every frame
 LIVE_RANDOM_RESOLUTION = 21  # grid while playing; 41 (the centre on a node) when paused

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lossdash import charts_landscape, landscape, losses, optimizers, shapes
+from lossdash import losses, optimizers
+from lossdash.charts import landscape as charts_landscape
+from lossdash.explore import landscape, shapes
 
 URL = "query-params"
 PLOT_CONFIG = {"displaylogo": False}

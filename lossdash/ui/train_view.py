@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from lossdash import charts
+from lossdash.charts import training as charts
 from lossdash.ui import background, landscape_panel, state
 
 FRAME_SECONDS = 0.25  # the main panel's timer: at most 4 redraws a second

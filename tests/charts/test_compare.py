@@ -6,15 +6,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lossdash.charts import OKABE_ITO
-from lossdash.charts_compare import (
+from lossdash.charts.base import OKABE_ITO
+from lossdash.charts.compare import (
     TOP_MARGIN,
     compare_curves,
     lr_finder_chart,
     sweep_chart,
 )
-from lossdash.compare import PinnedRun
-from lossdash.lrfind import LRFindResult, SweepResult
+from lossdash.explore.compare import PinnedRun
+from lossdash.explore.lrfind import LRFindResult, SweepResult
 
 
 def history(losses):

@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
-from lossdash import charts_landscape as charts
-from lossdash import landscape, losses, optimizers, shapes
-from lossdash.landscape import Landscape
+from lossdash import losses, optimizers
+from lossdash.charts import landscape as charts
+from lossdash.explore import landscape, shapes
+from lossdash.explore.landscape import Landscape
 
 
 def make_landscape(kind="exact", m=7, n_params=2, minimum=(1.0, 0.5)):

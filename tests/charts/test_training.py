@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from lossdash import charts
+from lossdash.charts import training as charts
 
 # ---------------------------------------------------------------------------------------------
 # fakes: a trainer history and data sets with the attribute names of lossdash.data.Dataset
@@ -75,75 +75,6 @@ def trace(fig: go.Figure, name: str):
 
 # ---------------------------------------------------------------------------------------------
 # decimate
-
-
-def test_decimate_returns_a_short_frame_unchanged():
-    df = make_history(50)
-    assert charts.decimate(df, max_points=100) is df
-
-
-@pytest.mark.parametrize("by", [None, "loss", ["grad_norm", "update_norm"]], ids=str)
-def test_decimate_caps_length_and_keeps_first_and_last_rows(by):
-    df = make_history(10_001)
-    out = charts.decimate(df, max_points=500, by=by)
-    assert len(out) <= 500
-    assert out["step"].iloc[0] == 1 and out["step"].iloc[-1] == 10_001
-    assert out["step"].is_monotonic_increasing
-
-
-def test_decimate_keeps_the_row_of_a_spike():
-    df = make_history(100_000)
-    df.loc[54_321, "loss"] = 1e6
-    out = charts.decimate(df, max_points=2000, by="loss")
-    assert out["loss"].max() == 1e6
-    assert 54_322 in out["step"].to_numpy()
-
-
-def test_decimate_keeps_the_row_of_a_dip():
-    df = make_history(100_000)
-    df.loc[777, "loss"] = -5.0
-    assert charts.decimate(df, max_points=2000, by="loss")["loss"].min() == -5.0
-
-
-def test_decimate_picks_finite_extremes_over_nan():
-    df = pd.DataFrame({"step": np.arange(10_000), "loss": np.ones(10_000)})
-    df.loc[::2, "loss"] = np.nan
-    df.loc[5001, "loss"] = 9.0
-    out = charts.decimate(df, max_points=100, by="loss")
-    assert out["loss"].max() == 9.0
-
-
-def reference_decimate_rows(columns, n, max_points):
-    """decimate's rows the slow, obvious way: a Python loop over buckets and rows."""
-    n_buckets = (max_points - 2) // (2 * len(columns))
-    q, r = divmod(n, n_buckets)  # r buckets of q + 1 rows, then the rest of q rows
-    bucket = np.repeat(np.arange(n_buckets), [q + 1] * r + [q] * (n_buckets - r))
-    keep = {0, n - 1}
-    for values in columns:
-        for b in range(n_buckets):
-            rows = np.flatnonzero(bucket == b)
-            finite = [i for i in rows if np.isfinite(values[i])] or [rows[0]]
-            keep.add(min(finite, key=lambda i: values[i]))  # min/max return the first on ties
-            keep.add(max(finite, key=lambda i: values[i]))
-    return sorted(keep)
-
-
-@pytest.mark.parametrize("n, max_points", [(5_000, 202), (4_999, 301), (1_001, 1_000)], ids=str)
-@pytest.mark.parametrize("by", ["a", ["a", "b"]], ids=str)
-def test_decimate_keeps_the_same_rows_as_a_loop_over_buckets(n, max_points, by):
-    rng = np.random.default_rng(n)
-    df = pd.DataFrame({"a": rng.integers(0, 4, n).astype(float), "b": rng.normal(size=n)})
-    df.loc[rng.random(n) < 0.2, "a"] = np.nan  # ties, gaps and infinities everywhere
-    df.loc[rng.random(n) < 0.05, "b"] = np.inf
-    df.loc[rng.random(n) < 0.05, "b"] = -np.inf
-    df.loc[100:160, "b"] = np.nan  # buckets with no finite value at all
-    columns = [df[c].to_numpy() for c in ([by] if isinstance(by, str) else by)]
-    out = charts.decimate(df, max_points=max_points, by=by)
-    np.testing.assert_array_equal(out.index, reference_decimate_rows(columns, n, max_points))
-
-
-# ---------------------------------------------------------------------------------------------
-# smooth
 
 
 def test_smooth_matches_hand_computed_debiased_ema():
@@ -578,12 +509,6 @@ def test_weight_distributions_stay_small_for_many_snapshots():
 def test_history_chart_puts_its_legend_above_the_plot(build):
     legend = build(make_history()).layout.legend
     assert legend.orientation == "h" and legend.y >= 1 and legend.yanchor == "bottom"
-
-
-def test_loss_curve_renders_to_png():
-    pytest.importorskip("kaleido")
-    png = charts.loss_curve(make_history(), smoothing=0.5).to_image(format="png")
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 DATA_SET_CHARTS = {

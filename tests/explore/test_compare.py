@@ -4,8 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lossdash import compare, config, models
-from lossdash.compare import EPOCH_QUANTUM, MAX_RUNS, Comparison, label_for
+from lossdash import config, models
+from lossdash.explore import compare
+from lossdash.explore.compare import EPOCH_QUANTUM, MAX_RUNS, Comparison, label_for
 
 BASE = config.RunConfig(
     dataset="moons", n_samples=200, noise=0.1, loss="bce", model="mlp", hidden="8",

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from lossdash import data, landscape, losses, models, optimizers
+from lossdash import data, losses, models, optimizers
 from lossdash.engine import Trainer
+from lossdash.explore import landscape
 
 REGRESSION = losses.names("regression")
 BINARY = ["bce", "hinge"]

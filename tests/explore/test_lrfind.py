@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from lossdash import config, optimizers, schedules
-from lossdash.lrfind import (
+from lossdash.explore.lrfind import (
     STOP_FACTOR,
     debiased_ema,
     log_grid,

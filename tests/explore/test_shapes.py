@@ -5,7 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from lossdash import losses, shapes
+from lossdash import losses
+from lossdash.explore import shapes
 
 ALL = losses.names()
 

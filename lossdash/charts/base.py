@@ -1,0 +1,220 @@
+"""What every chart module shares: the palette, the layout helpers and history decimation.
+
+Every figure is built in one ``go.Figure(data=[...], layout={...})`` call from plain dicts:
+Plotly validates each property once there, where ``update_layout``/``update_xaxes``/
+``add_trace`` chains validate (and copy) again at every call, which took several times
+longer than the figure's data on a live frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+# Okabe & Ito (2008), "Color Universal Design": distinguishable with any common colour deficiency.
+OKABE_ITO = [
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#D55E00",  # vermillion
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#F0E442",  # yellow
+    "#000000",  # black
+]
+def palette(i: int) -> str:
+    """The i-th Okabe-Ito colour, cycling."""
+    return OKABE_ITO[i % len(OKABE_ITO)]
+
+
+COLORS = {
+    "batch": "#56B4E9",
+    "smoothed": "#0072B2",
+    "train": "#009E73",
+    "val": "#D55E00",
+    "grad": "#0072B2",
+    "update": "#E69F00",
+    "lr": "#009E73",
+    "model": "#000000",
+}
+
+MAX_POINTS = 600  # rows per line chart: a chart is ~600 px wide, min/max buckets keep spikes,
+# and a browser redraws four such charts several times a second (2,000 took ~4x longer)
+
+
+def decimate(df: pd.DataFrame, max_points: int = MAX_POINTS, by=None) -> pd.DataFrame:
+    """Keep at most ``max_points`` rows of ``df``, spread evenly, first and last always kept.
+
+    Parameters
+    ----------
+    df : DataFrame, n rows in plotting order.
+    max_points : int, upper bound on the rows returned.
+    by : str or list of str, optional
+        Columns whose spikes must survive. The rows are cut into equal buckets and, per bucket
+        and per column, the rows holding the minimum and the maximum are kept (the "min-max"
+        downsampling of plotting libraries), so a single huge batch loss is never lost.
+        Without ``by`` the rows are picked at evenly spaced positions.
+
+    Returns
+    -------
+    DataFrame, a subset of the rows of ``df`` in their original order (index unchanged).
+    """
+    if len(df) <= max_points:
+        return df
+    cols = [c for c in ([by] if isinstance(by, str) else by or []) if c in df.columns]
+    return df.iloc[decimated_rows(len(df), [df[c].to_numpy(float) for c in cols], max_points)]
+
+
+def decimated_rows(n: int, spiky: Sequence[np.ndarray] = (),
+                    max_points: int = MAX_POINTS) -> np.ndarray:
+    """The sorted row positions ``decimate`` keeps out of ``n`` rows (all of them if few).
+
+    ``spiky`` holds the columns (each shape (n,)) whose per-bucket minimum and maximum must be
+    kept; with none, ``max_points`` evenly spaced rows are kept.
+    """
+    if n <= max_points:
+        return np.arange(n)
+    n_buckets = (max_points - 2) // (2 * len(spiky)) if spiky else 0
+    if n_buckets < 1:
+        return _sorted_unique(np.linspace(0, n - 1, max_points).round().astype(int))
+    return _sorted_unique(np.concatenate([[0, n - 1], _bucket_argextremes(spiky, n_buckets)]))
+
+
+def _sorted_unique(positions: np.ndarray) -> np.ndarray:
+    """``np.unique`` for a few thousand ints, by sorting (a few times faster here)."""
+    positions = np.sort(positions)
+    return positions[np.r_[True, positions[1:] != positions[:-1]]]
+
+
+def _bucket_argextremes(columns: Sequence[np.ndarray], n_buckets: int) -> np.ndarray:
+    """Row positions of the finite minimum and maximum of each column within each bucket.
+
+    With ``n = q * n_buckets + r``, the rows are cut into ``r`` buckets of ``q + 1``
+    consecutive rows followed by ``n_buckets - r`` buckets of ``q`` rows. Each group is a
+    reshape, ``(r, q + 1)`` and ``(n_buckets - r, q)``, so one ``argmin`` and one ``argmax``
+    along axis 1 per group find every bucket's extremes at once. Non-finite values never win;
+    ties go to the first row; a bucket with no finite value gives its first row for both.
+
+    Parameters
+    ----------
+    columns : sequence of arrays, each shape (n,).
+    n_buckets : int, at most n.
+
+    Returns
+    -------
+    ndarray of int, shape (2 * n_buckets * len(columns),), unsorted, with repeats.
+    """
+    n = len(columns[0])
+    q, r = divmod(n, n_buckets)
+    split = r * (q + 1)  # rows in the longer buckets
+    starts = np.r_[0:split:q + 1, split:n:q]
+    found = []
+    for values in columns:
+        low = high = values
+        if not np.isfinite(values).all():
+            finite = np.isfinite(values)
+            low, high = np.where(finite, values, np.inf), np.where(finite, values, -np.inf)
+        for key, arg in ((low, np.argmin), (high, np.argmax)):
+            at = np.r_[arg(key[:split].reshape(r, q + 1), axis=1),
+                       arg(key[split:].reshape(-1, q), axis=1)]
+            found.append(starts + at)
+    return np.concatenate(found)
+
+
+def finite(x, y, positive: bool = False):
+    """``x``, ``y`` as float arrays without the points where either is non-finite.
+
+    ``positive=True`` also drops ``y <= 0`` (no place on a log axis).
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    if positive:
+        ok &= y > 0
+    return x[ok], y[ok]
+
+
+def gaps(z: np.ndarray) -> np.ndarray:
+    """Heatmap values as float32 (half the JSON of float64, ample for a colour), every
+    non-finite cell replaced by ``None`` (drawn as a gap)."""
+    z = np.asarray(z, dtype=np.float32)
+    return z if np.isfinite(z).all() else np.where(np.isfinite(z), z, None)
+
+
+def look(title: str) -> dict:
+    """The shared look as layout entries: title, compact margins, legend above the plot area.
+
+    No template is named, so Plotly's default applies (Streamlit's own once streamlit is
+    imported) and Streamlit's theme styles the figure; copying ``plotly_white`` into every
+    figure took most of a live frame's drawing time.
+    """
+    return {
+        "title": {"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 14}},
+        "margin": {"l": 55, "r": 15, "t": 60, "b": 45},
+        "legend": {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0,
+                   "yanchor": "bottom", "font": {"size": 11}},
+        "hovermode": "closest",
+    }
+
+
+def plot_layout(title: str, x_title: str, y_title: str, xaxis: dict | None = None,
+            yaxis: dict | None = None, **extra) -> dict:
+    """A whole single-plot layout: the shared look, axis titles (plus ``xaxis``/``yaxis``
+    entries) and any other layout entries in ``extra``."""
+    return {
+        **look(title),
+        "xaxis": {"title": {"text": x_title}, **(xaxis or {})},
+        "yaxis": {"title": {"text": y_title}, **(yaxis or {})},
+        **extra,
+    }
+
+
+def apply_style(fig: go.Figure, title: str, x_title: str, y_title: str, **layout) -> go.Figure:
+    """Apply the shared look to an existing figure (every x and y axis gets the titles)."""
+    fig.update_layout(look(title), **layout)
+    fig.update_xaxes(title_text=x_title)
+    fig.update_yaxes(title_text=y_title)
+    return fig
+
+
+def annotation(text: str) -> dict:
+    """``text`` in the middle of the plot area, for a figure with nothing to draw."""
+    return {"text": text, "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper",
+            "showarrow": False, "font": {"size": 13, "color": "#666666"}}
+
+
+def note(fig: go.Figure, text: str) -> go.Figure:
+    """Write ``text`` in the middle of an otherwise empty figure."""
+    fig.add_annotation(annotation(text))
+    return fig
+
+
+def empty(layout: dict, text: str) -> go.Figure:
+    """A figure with no traces and ``text`` in the middle."""
+    return go.Figure(layout={**layout, "annotations": [annotation(text)]})
+
+
+def line(x, y, name: str, color: str, positive: bool = False, line: dict | None = None,
+          **kw) -> dict:
+    """A line trace (as a dict) through the finite points of (x, y); ``line`` adds to the
+    line style, ``kw`` to the trace."""
+    x, y = finite(x, y, positive)
+    return {"type": "scatter", "x": x, "y": y, "name": name, "mode": "lines",
+            "line": {"color": color, **(line or {})}, **kw}
+
+
+def x_column(x: str) -> str:
+    if x not in ("step", "epoch"):
+        raise ValueError(f"the x axis can show 'step' or 'epoch', not {x!r}")
+    return x
+
+
+def eval_rows(history: pd.DataFrame) -> pd.DataFrame:
+    """The rows where train/val loss were measured (all rows when there is no ``eval`` column)."""
+    if "eval" not in history.columns:
+        return history
+    return history[history["eval"].fillna(False).astype(bool)]
+
+

@@ -1,0 +1,79 @@
+"""The helpers every chart shares: history decimation keeps spikes and the first and last rows."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lossdash.charts import base
+from tests.charts.test_training import make_history
+
+
+def test_decimate_returns_a_short_frame_unchanged():
+    df = make_history(50)
+    assert base.decimate(df, max_points=100) is df
+
+
+@pytest.mark.parametrize("by", [None, "loss", ["grad_norm", "update_norm"]], ids=str)
+def test_decimate_caps_length_and_keeps_first_and_last_rows(by):
+    df = make_history(10_001)
+    out = base.decimate(df, max_points=500, by=by)
+    assert len(out) <= 500
+    assert out["step"].iloc[0] == 1 and out["step"].iloc[-1] == 10_001
+    assert out["step"].is_monotonic_increasing
+
+
+def test_decimate_keeps_the_row_of_a_spike():
+    df = make_history(100_000)
+    df.loc[54_321, "loss"] = 1e6
+    out = base.decimate(df, max_points=2000, by="loss")
+    assert out["loss"].max() == 1e6
+    assert 54_322 in out["step"].to_numpy()
+
+
+def test_decimate_keeps_the_row_of_a_dip():
+    df = make_history(100_000)
+    df.loc[777, "loss"] = -5.0
+    assert base.decimate(df, max_points=2000, by="loss")["loss"].min() == -5.0
+
+
+def test_decimate_picks_finite_extremes_over_nan():
+    df = pd.DataFrame({"step": np.arange(10_000), "loss": np.ones(10_000)})
+    df.loc[::2, "loss"] = np.nan
+    df.loc[5001, "loss"] = 9.0
+    out = base.decimate(df, max_points=100, by="loss")
+    assert out["loss"].max() == 9.0
+
+
+def reference_decimate_rows(columns, n, max_points):
+    """decimate's rows the slow, obvious way: a Python loop over buckets and rows."""
+    n_buckets = (max_points - 2) // (2 * len(columns))
+    q, r = divmod(n, n_buckets)  # r buckets of q + 1 rows, then the rest of q rows
+    bucket = np.repeat(np.arange(n_buckets), [q + 1] * r + [q] * (n_buckets - r))
+    keep = {0, n - 1}
+    for values in columns:
+        for b in range(n_buckets):
+            rows = np.flatnonzero(bucket == b)
+            finite = [i for i in rows if np.isfinite(values[i])] or [rows[0]]
+            keep.add(min(finite, key=lambda i: values[i]))  # min/max return the first on ties
+            keep.add(max(finite, key=lambda i: values[i]))
+    return sorted(keep)
+
+
+@pytest.mark.parametrize("n, max_points", [(5_000, 202), (4_999, 301), (1_001, 1_000)], ids=str)
+@pytest.mark.parametrize("by", ["a", ["a", "b"]], ids=str)
+def test_decimate_keeps_the_same_rows_as_a_loop_over_buckets(n, max_points, by):
+    rng = np.random.default_rng(n)
+    df = pd.DataFrame({"a": rng.integers(0, 4, n).astype(float), "b": rng.normal(size=n)})
+    df.loc[rng.random(n) < 0.2, "a"] = np.nan  # ties, gaps and infinities everywhere
+    df.loc[rng.random(n) < 0.05, "b"] = np.inf
+    df.loc[rng.random(n) < 0.05, "b"] = -np.inf
+    df.loc[100:160, "b"] = np.nan  # buckets with no finite value at all
+    columns = [df[c].to_numpy() for c in ([by] if isinstance(by, str) else by)]
+    out = base.decimate(df, max_points=max_points, by=by)
+    np.testing.assert_array_equal(out.index, reference_decimate_rows(columns, n, max_points))
+
+
+# ---------------------------------------------------------------------------------------------
+# smooth
+
+
