@@ -411,6 +411,24 @@ class Trainer:
             self._history_cache = df
         return self._history_cache
 
+    def recorded(self):
+        """``(rows, columns)``: the history so far as a read-only view, without a copy.
+
+        Recorded rows never change: a new step writes past them, a full buffer is copied into
+        a new array and ``reset`` starts a new one. So a reader (the dashboard, drawing while a
+        thread trains) may take the view under the trainer's lock and use it after releasing
+        the lock. ``rows`` has shape (steps, len(columns)); ``history`` is the same as a
+        DataFrame.
+        """
+        rows = self._rows[: self._n_rows].view()
+        rows.flags.writeable = False
+        return rows, self.columns
+
+    def snapshot_list(self):
+        """``(steps, thetas)`` as new lists of the kept weight snapshots (for models too big
+        to track every weight): cheap to take under a lock; ``numpy.array(thetas)`` later."""
+        return list(self._snap_steps), list(self._snaps)
+
     def snapshots(self):
         """``(steps, thetas)``: weights at evaluation steps, for models too big to track."""
         if self.track_params:

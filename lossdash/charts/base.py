@@ -8,6 +8,7 @@ longer than the figure's data on a live frame.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -46,17 +47,17 @@ MAX_POINTS = 600  # rows per line chart: a chart is ~600 px wide, min/max bucket
 
 
 def decimate(df: pd.DataFrame, max_points: int = MAX_POINTS, by=None) -> pd.DataFrame:
-    """Keep at most ``max_points`` rows of ``df``, spread evenly, first and last always kept.
+    """Keep at most ``max_points`` rows of ``df``, first and last always kept.
 
     Parameters
     ----------
     df : DataFrame, n rows in plotting order.
     max_points : int, upper bound on the rows returned.
     by : str or list of str, optional
-        Columns whose spikes must survive. The rows are cut into equal buckets and, per bucket
-        and per column, the rows holding the minimum and the maximum are kept (the "min-max"
+        Columns whose spikes must survive. The rows are cut into buckets and, per bucket and
+        per column, the rows holding the minimum and the maximum are kept (the "min-max"
         downsampling of plotting libraries), so a single huge batch loss is never lost.
-        Without ``by`` the rows are picked at evenly spaced positions.
+        Without ``by`` one row per bucket is kept.
 
     Returns
     -------
@@ -68,19 +69,33 @@ def decimate(df: pd.DataFrame, max_points: int = MAX_POINTS, by=None) -> pd.Data
     return df.iloc[decimated_rows(len(df), [df[c].to_numpy(float) for c in cols], max_points)]
 
 
+def bucket_size(n: int, n_buckets: int) -> int:
+    """The smallest power of two ``s`` with ``ceil(n / s) <= n_buckets``.
+
+    Buckets are ``[k s, (k + 1) s)``: fixed positions, so while a history grows every
+    complete bucket keeps its rows, and a live chart only appends (``s`` doubles, and the
+    whole trace changes, log2(n) times in a run).
+    """
+    return 1 << max(0, math.ceil(math.log2(max(n, 1) / max(n_buckets, 1))))
+
+
 def decimated_rows(n: int, spiky: Sequence[np.ndarray] = (),
-                    max_points: int = MAX_POINTS) -> np.ndarray:
+                   max_points: int = MAX_POINTS) -> np.ndarray:
     """The sorted row positions ``decimate`` keeps out of ``n`` rows (all of them if few).
 
-    ``spiky`` holds the columns (each shape (n,)) whose per-bucket minimum and maximum must be
-    kept; with none, ``max_points`` evenly spaced rows are kept.
+    The rows are cut into buckets of ``bucket_size`` rows at fixed positions. ``spiky`` holds
+    the columns (each shape (n,)) whose per-bucket minimum and maximum are kept; with none,
+    each bucket's first row is kept. The first and the last row are always kept. Rows kept
+    from complete buckets do not depend on ``n``: a longer history keeps the same rows and
+    adds new ones (until the bucket size doubles).
     """
     if n <= max_points:
         return np.arange(n)
-    n_buckets = (max_points - 2) // (2 * len(spiky)) if spiky else 0
-    if n_buckets < 1:
-        return _sorted_unique(np.linspace(0, n - 1, max_points).round().astype(int))
-    return _sorted_unique(np.concatenate([[0, n - 1], _bucket_argextremes(spiky, n_buckets)]))
+    n_buckets = (max_points - 2) // (2 * len(spiky)) if spiky else max_points - 2
+    size = bucket_size(n, max(n_buckets, 1))
+    if not spiky:
+        return _sorted_unique(np.r_[np.arange(0, n, size), n - 1])
+    return _sorted_unique(np.concatenate([[0, n - 1], _bucket_argextremes(spiky, size)]))
 
 
 def _sorted_unique(positions: np.ndarray) -> np.ndarray:
@@ -89,28 +104,27 @@ def _sorted_unique(positions: np.ndarray) -> np.ndarray:
     return positions[np.r_[True, positions[1:] != positions[:-1]]]
 
 
-def _bucket_argextremes(columns: Sequence[np.ndarray], n_buckets: int) -> np.ndarray:
+def _bucket_argextremes(columns: Sequence[np.ndarray], size: int) -> np.ndarray:
     """Row positions of the finite minimum and maximum of each column within each bucket.
 
-    With ``n = q * n_buckets + r``, the rows are cut into ``r`` buckets of ``q + 1``
-    consecutive rows followed by ``n_buckets - r`` buckets of ``q`` rows. Each group is a
-    reshape, ``(r, q + 1)`` and ``(n_buckets - r, q)``, so one ``argmin`` and one ``argmax``
-    along axis 1 per group find every bucket's extremes at once. Non-finite values never win;
-    ties go to the first row; a bucket with no finite value gives its first row for both.
+    The rows are cut into buckets of ``size`` consecutive rows from row 0, the last one
+    possibly shorter. The complete buckets are one reshape ``(n // size, size)``, so one
+    ``argmin`` and one ``argmax`` along axis 1 find all their extremes at once; the short
+    last bucket is searched on its own. Non-finite values never win; ties go to the first
+    row; a bucket with no finite value gives its first row for both.
 
     Parameters
     ----------
     columns : sequence of arrays, each shape (n,).
-    n_buckets : int, at most n.
+    size : int, rows per bucket, at least 1.
 
     Returns
     -------
-    ndarray of int, shape (2 * n_buckets * len(columns),), unsorted, with repeats.
+    ndarray of int, unsorted, with repeats.
     """
     n = len(columns[0])
-    q, r = divmod(n, n_buckets)
-    split = r * (q + 1)  # rows in the longer buckets
-    starts = np.r_[0:split:q + 1, split:n:q]
+    full = n // size * size  # rows in complete buckets
+    starts = np.arange(0, full, size)
     found = []
     for values in columns:
         low = high = values
@@ -118,9 +132,9 @@ def _bucket_argextremes(columns: Sequence[np.ndarray], n_buckets: int) -> np.nda
             finite = np.isfinite(values)
             low, high = np.where(finite, values, np.inf), np.where(finite, values, -np.inf)
         for key, arg in ((low, np.argmin), (high, np.argmax)):
-            at = np.r_[arg(key[:split].reshape(r, q + 1), axis=1),
-                       arg(key[split:].reshape(-1, q), axis=1)]
-            found.append(starts + at)
+            found.append(starts + arg(key[:full].reshape(-1, size), axis=1))
+            if full < n:
+                found.append(np.array([full + arg(key[full:])]))
     return np.concatenate(found)
 
 

@@ -1,27 +1,35 @@
 """The loss landscape under the live charts, and every compared run's path on one surface.
 
-A model with two parameters gets its exact landscape (the grid is cached by its ranges, so a
-live frame only redraws the path). A larger model gets a filter-normalized random slice around
-its current weights; that grid moves with the weights, so while the run plays it is recomputed
-at most every ``RANDOM_REFRESH_SECONDS`` on a coarser grid, and at full resolution when paused.
+A model with two parameters gets its exact landscape: the grid depends only on its ranges and
+is cached, so a live frame computes only the path (from the frame's snapshot, never the
+trainer itself). A larger model gets a filter-normalized random slice around its current
+weights. That grid moves with the weights and costs up to ~0.5 s, so it is computed on its own
+thread (:class:`Job`), from a copy of the weights, at most every ``RANDOM_REFRESH_SECONDS``
+while the run plays (on a coarser grid) and once more at full resolution when it pauses; the
+panel shows the latest finished slice meanwhile. Neither the training thread nor a frame waits
+for it.
 """
 
 from __future__ import annotations
 
+import threading
 import time
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
 from lossdash.charts import landscape as charts_landscape
 from lossdash.explore import landscape
 
-RANDOM_REFRESH_SECONDS = 2.0  # a random-direction slice costs ~0.2 s: not every frame
+RANDOM_REFRESH_SECONDS = 2.0  # a random-direction slice costs ~0.2-0.5 s: not every frame
 LIVE_RANDOM_RESOLUTION = 21  # grid while playing; 41 (the centre on a node) when paused
 MAX_SLICE_WORK = 4e9  # multiply-adds for one random slice: about half a second here
 MIN_RESOLUTION = 13  # below this the slice says little; fewer rows are used instead
 MIN_ROWS = 64
+HEIGHT = 480
 PLOT_CONFIG = {"displaylogo": False}
 EXPLAIN_EXACT = (
     "The exact loss at every weight pair of the grid: the model has only these two "
@@ -53,28 +61,73 @@ def options():
     return style, log_color
 
 
-def compute(run):
-    """The Landscape to draw for ``run`` now (cached and rate-limited as the module says)."""
-    ss = st.session_state
+def explanation(run):
+    return EXPLAIN_EXACT if run.trainer.model.n_params == 2 else EXPLAIN_RANDOM
+
+
+def trainer_at(run, snap):
+    """A stand-in for the trainer at the snapshot: a private model copy with the snapshot's
+    weights, the loss, the data, and the path recorded up to it."""
     trainer = run.trainer
-    if trainer.model.n_params == 2:
-        prev = ss.get("ls_ranges") if ss.get("ls_run") is run else None
-        land = landscape.exact_landscape(trainer, previous=prev, cache=_cache())
-        ss.ls_ranges, ss.ls_run = land.ranges, run
-        return land
-    last = ss.get("ls_random")
-    fresh = (last is not None and last[0] is run and last[1] == trainer.step_count)
-    if fresh:
-        return last[2]
-    due = last is None or last[0] is not run or time.perf_counter() - last[3] > (
-        RANDOM_REFRESH_SECONDS)
-    if run.playing and not due:
-        return last[2]
-    res = LIVE_RANDOM_RESOLUTION if run.playing else landscape.RANDOM_RESOLUTION
-    view, res = affordable(trainer, res)
-    land = landscape.random_landscape(view, resolution=res, seed=trainer.seed, cache=_cache())
-    ss.ls_random = (run, trainer.step_count, land, time.perf_counter())
-    return land
+    model = trainer.model.copy()
+    model.theta[...] = snap.theta
+    if trainer.track_params:
+        recorded = np.asarray(snap.rows[:, len(snap.columns) - model.n_params:])
+    else:
+        recorded = np.array(snap.snaps[1]) if snap.snaps and snap.snaps[1] else \
+            np.zeros((0, model.n_params))
+    path = np.vstack([recorded, snap.theta[None, :]])
+    return SimpleNamespace(model=model, loss=trainer.loss, train=trainer.train,
+                           path=lambda: path, seed=trainer.seed)
+
+
+@dataclass
+class Job:
+    """The random slice of one run: the latest finished one, and the thread computing the next."""
+
+    result: object = None  # landscape.Landscape
+    step: int = -1  # the step it was computed at
+    resolution: int = 0
+    started: float = -np.inf
+    thread: threading.Thread | None = None
+    error: str | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def busy(self):
+        return self.thread is not None and self.thread.is_alive()
+
+
+def _compute(job, view, resolution, step, cache):
+    try:
+        view, resolution = affordable(view, resolution)
+        land = landscape.random_landscape(view, resolution=resolution, seed=view.seed,
+                                          cache=cache)
+    except Exception as err:  # shown in the panel; never a dead thread with a traceback
+        with job.lock:
+            job.error = f"{type(err).__name__}: {err}"
+        return
+    with job.lock:
+        job.result, job.step, job.resolution, job.error = land, step, resolution, None
+
+
+def random_slice(run, snap):
+    """The latest random slice of ``run`` (None before the first one is done); starts the
+    next one when the weights have moved and the last one is old enough."""
+    if run.landscape is None or run.landscape.step > snap.step:  # new run, or reset
+        run.landscape = Job()
+    job = run.landscape
+    want = LIVE_RANDOM_RESOLUTION if run.playing else landscape.RANDOM_RESOLUTION
+    stale = job.step != snap.step or job.resolution < want
+    due = not run.playing or time.perf_counter() - job.started > RANDOM_REFRESH_SECONDS
+    if stale and due and not job.busy():
+        job.started = time.perf_counter()
+        job.thread = threading.Thread(
+            target=_compute, args=(job, trainer_at(run, snap), want, snap.step, _cache()),
+            name="lossdash-landscape", daemon=True)
+        job.thread.start()
+        if not run.playing:  # paused: the slice of what is on screen, at once if it is quick
+            job.thread.join(timeout=1.0)
+    return job.result
 
 
 def affordable(trainer, resolution):
@@ -90,22 +143,37 @@ def affordable(trainer, resolution):
         return trainer, resolution
     sample = np.random.default_rng(0).choice(rows, keep, replace=False)
     view = SimpleNamespace(model=trainer.model, loss=trainer.loss, path=trainer.path,
-                           train=trainer.train.subset(np.sort(sample)))
+                           train=trainer.train.subset(np.sort(sample)),
+                           seed=getattr(trainer, "seed", 0))
     return view, resolution
 
 
-def draw(run):
-    """Lay out the landscape row and its explanation; returns the column for the figure."""
-    left, right = st.columns([3, 1])
-    right.caption(EXPLAIN_EXACT if run.trainer.model.n_params == 2 else EXPLAIN_RANDOM)
-    return left
+def compute(run, snap):
+    """The Landscape to draw for ``run`` at ``snap`` (None while the first slice computes)."""
+    if run.trainer.model.n_params == 2:
+        ss = st.session_state
+        prev = ss.get("ls_ranges") if ss.get("ls_run") is run else None
+        land = landscape.exact_landscape(trainer_at(run, snap), previous=prev, cache=_cache())
+        ss.ls_ranges, ss.ls_run = land.ranges, run
+        return land
+    return random_slice(run, snap)
 
 
-def figure(run):
+def figure(run, snap):
     """The landscape of ``run`` with its path, in the style chosen in the chart options."""
     ss = st.session_state
     style, log_color = ss.get("ls_style", "contour"), ss.get("ls_log", False)
-    return charts_landscape.landscape_figure(compute(run), style, log_color)
+    land = compute(run, snap)
+    if land is None:
+        job = run.landscape
+        text = (f"the landscape could not be computed ({job.error})" if job and job.error
+                else "computing the landscape around the current weights...")
+        return go.Figure(layout={"title": {"text": "Loss landscape", "x": 0.01},
+                                 "annotations": [{"text": text, "showarrow": False,
+                                                  "xref": "paper", "yref": "paper",
+                                                  "x": 0.5, "y": 0.5}],
+                                 "xaxis": {"visible": False}, "yaxis": {"visible": False}})
+    return charts_landscape.landscape_figure(land, style, log_color)
 
 
 def draw_compare(comparison):

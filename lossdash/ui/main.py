@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from lossdash import config, data, losses
 from lossdash.ui import sidebar, state, train_view
 
+ICON = Path(__file__).with_name("icon.png")  # a local file: no icon fetched from a font server
 VIEWS = ["Train", "Loss shapes", "Compare", "LR finder"]
 UI_KEYS = {  # URL keys owned by widgets outside RunConfig, with their allowed values
     "view": VIEWS,
@@ -165,7 +168,7 @@ def body():
 
 
 def main():
-    st.set_page_config(page_title="lossdash", page_icon=":material/monitoring:", layout="wide")
+    st.set_page_config(page_title="lossdash", page_icon=str(ICON), layout="wide")
     try:
         body()
     except Exception as err:  # the last line of defence: a message, never a traceback

@@ -39,6 +39,8 @@ class LiveRun:
     thread: threading.Thread | None = None  # the background trainer while playing
     last_seen: float = field(default_factory=time.perf_counter)  # the last frame drawn
     session_alive: object = None  # () -> bool: is the viewer's browser session still open?
+    view_model: object = None  # a copy of the model the page predicts with (never the trainer's)
+    landscape: object = None  # the landscape panel's job: lossdash.ui.landscape_panel.Job
 
 
 def init_state():

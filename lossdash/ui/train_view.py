@@ -1,11 +1,16 @@
-"""The training view: Play, Pause, Step, Reset, and the live charts.
+"""The training view: Play, Pause, Step, Reset, and the live panels.
 
 While a run plays, a background thread trains it in short chunks (``lossdash.ui.background``)
 and two fragments redraw from it on their own timers (``PANELS``): the metrics, the loss curve
-and the model on the data every ``FRAME_SECONDS``, the weights, gradients and landscape every
-second. Each reads the trainer under its lock. The buttons live outside the fragments; their
-callbacks start and stop the thread, so Pause takes effect within one training chunk (20 ms)
-and the next redraw shows it.
+and the model on the data every ``FAST_SECONDS``; the weights, gradients and landscape every
+``SLOW_SECONDS``. A frame takes a :class:`Snapshot` of the trainer under its lock (a view of the
+recorded history and a copy of the weights: microseconds), lets go of the lock, and builds the
+figures from the snapshot, so training and Pause never wait for a chart. The live panel element
+(``lossdash.ui.live``) sends the browser only what changed since its last frame, and the browser
+updates the charts in place.
+
+The buttons live outside the fragments; their callbacks start and stop the thread, so Pause
+takes effect within one training chunk (20 ms) and the rerun that follows shows it.
 """
 
 from __future__ import annotations
@@ -14,12 +19,16 @@ import math
 import time
 from dataclasses import dataclass
 
+import numpy as np
+import pandas as pd
 import streamlit as st
 
+from lossdash import engine
 from lossdash.charts import training as charts
-from lossdash.ui import background, landscape_panel, state
+from lossdash.ui import background, landscape_panel, live, state
 
-FRAME_SECONDS = 0.25  # the main panel's timer: at most 4 redraws a second
+FAST_SECONDS = 0.08  # the fast panel's timer: the browser paces it, up to 12 frames a second
+SLOW_SECONDS = 0.4  # weights, gradients and landscape
 SPEEDS = {  # label -> steps per second (None: as fast as the machine goes)
     "1 step/s": 1,
     "5 steps/s": 5,
@@ -29,7 +38,9 @@ SPEEDS = {  # label -> steps per second (None: as fast as the machine goes)
     "max": None,
 }
 DEFAULT_SPEED = "100 steps/s"  # slow enough to watch the default run, about two seconds long
-PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+BOUNDARY_RESOLUTION = 60  # live decision-boundary grid: 3,600 cells, one byte each on the wire
+EXACT_METRIC_WORK = 4e6  # rows x weights up to which the metrics row evaluates every row live
+CHART_HEIGHT = 380
 
 
 def _fmt(value):
@@ -48,13 +59,15 @@ def _pause():
 def _step():
     run = st.session_state.run
     background.stop(run)
-    run.trainer.run_epochs(1)
+    with run.lock:
+        run.trainer.run_epochs(1)
 
 
 def _reset():
     run = st.session_state.run
     background.stop(run)
-    run.trainer.reset()
+    with run.lock:
+        run.trainer.reset()
     run.steps_per_s = 0.0
 
 
@@ -90,85 +103,145 @@ def chart_options():
         landscape_panel.options()
 
 
-# --------------------------------------------------------------------------- the live part
+# --------------------------------------------------------------------------- one frame's data
 @dataclass(frozen=True)
-class Status:
-    """What the metrics row shows, read from the trainer under its lock."""
+class Snapshot:
+    """What a frame needs from the trainer, taken under its lock in microseconds.
 
-    epoch: float
+    ``rows`` is a read-only view of the recorded history (rows never change once recorded, see
+    ``Trainer.recorded``); ``theta`` a copy of the weights; ``snaps`` the weight snapshots of a
+    model too big to track every weight (lists of references, for the slow panel only).
+    """
+
+    rows: np.ndarray
+    columns: list
+    theta: np.ndarray
     step: int
+    epoch: float
     max_epochs: int
+    status: str
+    message: str
+    snaps: tuple | None = None
+
+
+def snapshot(run, with_snaps=False):
+    trainer = run.trainer
+    with run.lock:
+        rows, columns = trainer.recorded()
+        snaps = trainer.snapshot_list() if with_snaps and not trainer.track_params else None
+        return Snapshot(rows, columns, trainer.model.theta.copy(), trainer.step_count,
+                        trainer.epoch, trainer.max_epochs, trainer.status, trainer.message,
+                        snaps)
+
+
+def history_of(run, snap):
+    """The snapshot's history as a DataFrame over the same memory (no copy)."""
+    frame = pd.DataFrame(snap.rows, columns=snap.columns, copy=False)
+    return frame.drop(columns=["val_loss", "val_metric"]) if run.val is None else frame
+
+
+def model_at(run, theta):
+    """A model of the run's architecture with weights ``theta``: a copy the page owns, so
+    predictions never touch the trainer's model while the thread trains it."""
+    if run.view_model is None:
+        run.view_model = run.trainer.model.copy()
+    run.view_model.theta[...] = theta
+    return run.view_model
+
+
+@dataclass(frozen=True)
+class Numbers:
+    """The metrics row: the data loss and the metric on every row, now (or, while a big run
+    plays, as measured at its last evaluation)."""
+
     train_loss: float
     val_loss: float | None
     metric: float
-    status: str
-    message: str
 
 
-def read_status(run):
+def numbers(run, snap):
     trainer, val = run.trainer, run.val
-    train_loss, train_metric = trainer.evaluate(run.train)
-    val_loss, val_metric = trainer.evaluate(val) if val is not None else (None, None)
-    return Status(trainer.epoch, trainer.step_count, trainer.max_epochs, train_loss, val_loss,
-                  val_metric if val is not None else train_metric, trainer.status,
-                  trainer.message)
+    work = (run.train.X.shape[0] + (0 if val is None else val.X.shape[0])) * \
+        trainer.model.n_params
+    if run.playing and work > EXACT_METRIC_WORK and len(snap.rows):
+        last = dict(zip(snap.columns, snap.rows[-1], strict=True))
+        metric = last["val_metric"] if val is not None else last["train_metric"]
+        return Numbers(last["train_loss"], last["val_loss"] if val is not None else None,
+                       metric)
+    model, loss = model_at(run, snap.theta), trainer.loss
+
+    def evaluate(data):
+        with np.errstate(all="ignore"):
+            out = model.forward(data.X)
+            score = engine.accuracy if data.task == "classification" else engine.r2_score
+            return float(loss.value(data.y, out)), float(score(data.y, loss.predict(out)))
+
+    train_loss, train_metric = evaluate(run.train)
+    if val is None:
+        return Numbers(train_loss, None, train_metric)
+    val_loss, val_metric = evaluate(val)
+    return Numbers(train_loss, val_loss, val_metric)
 
 
-def metrics_row(run, now):
-    val = run.val
+def metric_entries(run, snap, now):
     label = "Accuracy" if run.train.task == "classification" else "R²"
-    c = st.columns(5)
-    c[0].metric("Epoch", f"{int(now.epoch)}", help=f"step {now.step:,}")
-    c[1].metric("Train loss", _fmt(now.train_loss), help="Data loss on all training rows, now.")
-    c[2].metric("Validation loss", _fmt(now.val_loss),
-                help="Data loss on the held-out rows." if val is not None else
-                "No validation rows: set a validation fraction above 0.")
-    c[3].metric(label, _fmt(now.metric),
-                help=("on the validation rows" if val is not None else "on the training rows"))
-    c[4].metric("Steps/s", f"{run.steps_per_s:,.0f}" if run.playing else "–",
-                help="Optimizer steps per second of the training thread while playing.")
-    done = min(now.epoch / max(now.max_epochs, 1), 1.0)
-    st.progress(done, text=f"epoch {now.epoch:,.1f} of {now.max_epochs:,}")
+    has_val = run.val is not None
+    speed = f"{run.steps_per_s:,.0f}" if run.playing else "–"
+    return [
+        live.metric("Epoch", f"{int(snap.epoch)}", f"step {snap.step:,}"),
+        live.metric("Train loss", _fmt(now.train_loss), "Data loss on all training rows, now."),
+        live.metric("Validation loss", _fmt(now.val_loss),
+                    "Data loss on the held-out rows." if has_val else
+                    "No validation rows: set a validation fraction above 0."),
+        live.metric(label, _fmt(now.metric),
+                    "on the validation rows" if has_val else "on the training rows"),
+        live.metric("Steps/s", speed,
+                    "Optimizer steps per second of the training thread while playing."),
+    ]
 
 
-def outcome(run, now):
-    if now.status == "diverged":
-        st.error(now.message, icon=":material/warning:")
-    elif now.status == "converged":
-        st.success(now.message, icon=":material/check_circle:")
-        if run.train.task == "classification" and now.metric < 0.8:
-            st.info("It stopped improving, but it is not good: a linear boundary cannot "
-                    "separate this data. Try the neural net (MLP) in the sidebar.")
-    elif now.status == "max_epochs":
-        st.info(f"{now.message} Raise 'Max epochs' to keep going.")
+def progress(snap):
+    done = min(snap.epoch / max(snap.max_epochs, 1), 1.0)
+    return {"value": done, "text": f"epoch {snap.epoch:,.1f} of {snap.max_epochs:,}"}
 
 
-def loss_chart(run):
+# --------------------------------------------------------------------------- figures
+def loss_chart(run, history):
     ss = st.session_state
-    return charts.loss_curve(run.trainer.history, ss.get("smoothing", 0.6),
-                             ss.get("log_y", True), ss.get("x_axis", "step"))
+    return charts.loss_curve(history, ss.get("smoothing", 0.6), ss.get("log_y", True),
+                             ss.get("x_axis", "step"))
 
 
-def model_chart(run):
-    trainer = run.trainer
-    model, loss = trainer.model, trainer.loss
+def model_chart(run, snap):
+    model, loss = model_at(run, snap.theta), run.trainer.loss
     if run.train.task == "classification":
-        return charts.decision_boundary(run.train, run.val, lambda X: loss.proba(model.forward(X)))
+        return charts.decision_boundary(run.train, run.val, lambda X: loss.proba(model.forward(X)),
+                                        resolution=BOUNDARY_RESOLUTION)
     return charts.regression_fit(run.train, run.val, model.forward)
 
 
-def weights_chart(run):
+def weights_chart(run, snap, history):
     trainer = run.trainer
     if trainer.track_params:
-        return charts.param_trajectories(trainer.history, trainer.model.param_names())
-    steps, thetas = trainer.snapshots()
-    return charts.weight_distributions(steps, thetas, trainer.model.layout)
+        return charts.param_trajectories(history, trainer.model.param_names())
+    steps, thetas = snap.snaps
+    thetas = np.array(thetas) if thetas else np.zeros((0, trainer.model.n_params))
+    return charts.weight_distributions(np.array(steps), thetas, trainer.model.layout)
 
 
-def gradients_chart(run):
-    return charts.gradient_chart(run.trainer.history)
+def outcome(run, snap, now):
+    if snap.status == "diverged":
+        st.error(snap.message, icon=":material/warning:")
+    elif snap.status == "converged":
+        st.success(snap.message, icon=":material/check_circle:")
+        if run.train.task == "classification" and now.metric < 0.8:
+            st.info("It stopped improving, but it is not good: a linear boundary cannot "
+                    "separate this data. Try the neural net (MLP) in the sidebar.")
+    elif snap.status == "max_epochs":
+        st.info(f"{snap.message} Raise 'Max epochs' to keep going.")
 
 
+# --------------------------------------------------------------------------- the live panels
 def guarded(panel):
     """``panel(run)`` with an unexpected error shown as a message, never a traceback (fragment
     reruns do not pass through main's guard)."""
@@ -185,59 +258,49 @@ def guarded(panel):
     return run_panel
 
 
-def status_panel(run):
-    """Metrics, progress and outcome; also keeps the training thread and the buttons in step."""
+def keep_thread_in_step(run):
+    """The speed the slider asks for, and a playing run's thread alive across reruns.
+    Returns True when the thread stopped by itself (converged, diverged, done)."""
     run.last_seen = time.perf_counter()
     run.speed_limit = SPEEDS.get(st.session_state.get("speed", DEFAULT_SPEED))
     if run.playing and (run.thread is None or not run.thread.is_alive()):
         background.start(run, state.session_alive())  # a rerun keeps a playing run going
-    with run.lock:  # read quickly; Streamlit calls happen after the lock is released
-        now = read_status(run)
-        ended = not run.playing and run.thread is not None
-    metrics_row(run, now)
-    outcome(run, now)
-    if ended:  # the thread stopped by itself (converged, diverged, done): redraw the buttons
+    ended = not run.playing and run.thread is not None
+    if ended:
         run.thread = None
-        st.rerun()
-
-
-def chart(build, run, name):
-    """One chart: built under the run's lock, sent to the page outside it. The fixed key lets
-    the browser update the chart it has (Plotly.react) instead of building a new one."""
-    with run.lock:
-        fig = build(run)
-    st.plotly_chart(fig, config=PLOT_CONFIG, key=f"live-{name}")
+    return ended
 
 
 def fast_panel(run):
     """The numbers, the loss curve and the model on the data: what a learner watches."""
-    status_panel(run)
-    left, right = st.columns(2)
-    with left:
-        chart(loss_chart, run, "loss")
-    with right:
-        chart(model_chart, run, "model")
+    ended = keep_thread_in_step(run)
+    snap = snapshot(run)
+    now = numbers(run, snap)
+    outcome(run, snap, now)
+    history = history_of(run, snap)
+    figures = [live.Chart("fast/loss", loss_chart(run, history), CHART_HEIGHT),
+               live.Chart("fast/model", model_chart(run, snap), CHART_HEIGHT, quantize=True)]
+    live.panel("live-fast", figures, metric_entries(run, snap, now), progress(snap))
+    if ended:  # the thread stopped by itself: redraw the buttons
+        st.rerun()
 
 
 def slow_panel(run):
     """The weights, the gradients and the landscape: slower-moving, costlier to draw."""
-    left, right = st.columns(2)
-    with left:
-        chart(weights_chart, run, "weights")
-    with right:
-        chart(gradients_chart, run, "gradients")
+    snap = snapshot(run, with_snaps=True)
+    history = history_of(run, snap)
+    figures = [live.Chart("slow/weights", weights_chart(run, snap, history), CHART_HEIGHT),
+               live.Chart("slow/gradients", charts.gradient_chart(history), CHART_HEIGHT)]
     if st.session_state.get("show_landscape", True):
-        with landscape_panel.draw(run):
-            chart(landscape_panel.figure, run, "landscape")
+        figures.append(live.Chart("slow/landscape", landscape_panel.figure(run, snap),
+                                  landscape_panel.HEIGHT, wide=True))
+    live.panel("live-slow", figures)
 
 
-# Two fragments with their own refresh periods while playing. A browser takes ~0.1 s to redraw
-# one chart here (headless, software rendering), so the charts a learner watches refresh 4 times
-# a second and the rest once: a slow browser still keeps up, and it paces the timers itself.
-PANELS = {"fast": (fast_panel, FRAME_SECONDS), "slow": (slow_panel, 1.0)}
+PANELS = {"fast": (fast_panel, FAST_SECONDS), "slow": (slow_panel, SLOW_SECONDS)}
 
 
-def live(name, run):
+def live_fragment(name, run):
     """Draw panel ``name``; while playing it redraws itself every PANELS[name][1] seconds."""
     body, every = PANELS[name]
     st.fragment(guarded(body), run_every=every if run.playing else None)(run)
@@ -246,8 +309,10 @@ def live(name, run):
 def render(run):
     controls(run)
     chart_options()
-    live("fast", run)
-    live("slow", run)
+    live_fragment("fast", run)
+    live_fragment("slow", run)
+    if st.session_state.get("show_landscape", True):
+        st.caption(landscape_panel.explanation(run))
     st.download_button(
         "Download history (CSV)",
         data=lambda: charts.history_csv(run.trainer.history),

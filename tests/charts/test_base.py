@@ -45,18 +45,40 @@ def test_decimate_picks_finite_extremes_over_nan():
 
 
 def reference_decimate_rows(columns, n, max_points):
-    """decimate's rows the slow, obvious way: a Python loop over buckets and rows."""
+    """decimate's rows the slow, obvious way: a Python loop over fixed buckets of 2^k rows."""
     n_buckets = (max_points - 2) // (2 * len(columns))
-    q, r = divmod(n, n_buckets)  # r buckets of q + 1 rows, then the rest of q rows
-    bucket = np.repeat(np.arange(n_buckets), [q + 1] * r + [q] * (n_buckets - r))
+    size = 1
+    while -(-n // size) > n_buckets:
+        size *= 2
     keep = {0, n - 1}
     for values in columns:
-        for b in range(n_buckets):
-            rows = np.flatnonzero(bucket == b)
+        for start in range(0, n, size):
+            rows = range(start, min(start + size, n))
             finite = [i for i in rows if np.isfinite(values[i])] or [rows[0]]
             keep.add(min(finite, key=lambda i: values[i]))  # min/max return the first on ties
             keep.add(max(finite, key=lambda i: values[i]))
     return sorted(keep)
+
+
+@pytest.mark.parametrize("n", [1_000, 1_001, 1_500, 2_047, 5_000])
+def test_decimated_rows_of_a_longer_history_extend_those_of_a_shorter_one(n):
+    """A live chart appends: the rows kept from complete buckets never change as n grows."""
+    rng = np.random.default_rng(n)
+    longer = rng.normal(size=n + 37)
+    short = base.decimated_rows(n, [longer[:n]], max_points=202)
+    grown = base.decimated_rows(n + 37, [longer], max_points=202)
+    if base.bucket_size(n, 50) == base.bucket_size(n + 37, 50):
+        size = base.bucket_size(n, 50)
+        complete = short[short < n // size * size]
+        np.testing.assert_array_equal(grown[: len(complete)], complete)
+    assert len(grown) <= 202
+
+
+def test_bucket_size_is_the_smallest_power_of_two_that_fits():
+    assert base.bucket_size(100, 100) == 1
+    assert base.bucket_size(101, 100) == 2
+    assert base.bucket_size(400, 100) == 4
+    assert base.bucket_size(401, 100) == 8
 
 
 @pytest.mark.parametrize("n, max_points", [(5_000, 202), (4_999, 301), (1_001, 1_000)], ids=str)

@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.helpers import live_figures, live_metrics
+
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 60  # seconds per run: Step trains a whole epoch
 
@@ -22,7 +24,7 @@ def start(**query):
 
 
 def metric(at, label):
-    return next(m.value for m in at.metric if m.label == label)
+    return live_metrics(at)[label]
 
 
 def button(at, label):
@@ -30,7 +32,9 @@ def button(at, label):
 
 
 def plotly_specs(at):
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    """Every figure on the page: st.plotly_chart specs and the live panels' charts."""
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")] + list(
+        live_figures(at).values())
 
 
 def values(array):
@@ -47,10 +51,9 @@ def trace_names(at):
 def test_app_starts_with_metrics_and_charts():
     at = start()
     assert not at.error
-    assert [m.label for m in at.metric] == ["Epoch", "Train loss", "Validation loss", "R²",
-                                            "Steps/s"]
+    assert list(live_metrics(at)) == ["Epoch", "Train loss", "Validation loss", "R²", "Steps/s"]
     assert metric(at, "Epoch") == "0"
-    assert len(at.get("plotly_chart")) >= 4
+    assert len(live_figures(at)) >= 4
 
 
 def test_step_advances_the_epoch_and_the_loss_falls():
@@ -101,7 +104,7 @@ def test_classification_offers_only_classification_losses():
     options = at.selectbox(key="loss").options
     assert set(options) == {"bce", "cross_entropy", "hinge"}
     assert at.selectbox(key="loss").value == "bce"
-    assert [m.label for m in at.metric][3] == "Accuracy"
+    assert list(live_metrics(at))[3] == "Accuracy"
 
 
 def test_good_csv_upload_builds_the_dataset():
@@ -125,7 +128,7 @@ def test_broken_csv_shows_an_error_and_keeps_the_last_good_data():
     assert not at.exception
     assert at.error and "bad.csv" in at.error[0].value
     assert at.session_state["run"] is good_run
-    assert len(at.get("plotly_chart")) >= 4
+    assert len(live_figures(at)) >= 4
 
 
 def test_text_feature_error_names_the_column():

@@ -1,0 +1,123 @@
+"""The live panel: a Components v2 element that keeps Plotly charts in the page and updates
+them in place (``live.js`` beside this file does the drawing).
+
+``st.plotly_chart`` sends the whole figure on every rerun and the browser rebuilds the chart
+from it: while a run plays that is ~100 kB a frame and, now and then, a chart missing from the
+page between two frames. This element instead holds a metrics row and a few Plotly charts; each
+frame sends only what changed (:class:`lossdash.charts.stream.FigureStream`), and the browser
+applies it to the figure it has and redraws with ``Plotly.react``, so a chart never leaves the
+page. plotly.js comes from the installed ``plotly`` package, served by Streamlit's static file
+serving (``.streamlit/config.toml``: ``server.enableStaticServing``) from ``static/`` next to
+``app.py``: lossdash makes no request to another host.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import plotly
+import streamlit as st
+
+from lossdash.charts.stream import FigureStream
+
+HERE = Path(__file__).resolve().parent
+APP_DIR = HERE.parents[1]  # where app.py is: Streamlit serves APP_DIR/static at /app/static
+STATIC = APP_DIR / "static"
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+# The element's own script is sent with every frame, so it only loads the real one (cached).
+LOADER = """export default function (component) {
+  import(new URL(%s, document.baseURI).href).then((m) => m.render(component));
+}"""
+
+
+def _publish(source: Path, stem: str) -> str:
+    """Copy ``source`` into ``static/`` under a name holding its content hash (a browser never
+    runs a stale copy); returns its URL path. Copies only when missing."""
+    digest = hashlib.sha1(source.read_bytes()).hexdigest()[:10]
+    target = STATIC / f"{stem}.{digest}{source.suffix}"
+    if not target.exists():
+        STATIC.mkdir(exist_ok=True)
+        tmp = target.with_suffix(".tmp")
+        shutil.copyfile(source, tmp)
+        tmp.replace(target)  # atomic: a concurrent request never reads half a file
+    return f"app/static/{target.name}"
+
+
+@functools.cache
+def assets() -> dict:
+    """URL paths of plotly.js, the panel's script and its style (published once a process)."""
+    return {"plotly_url": _publish(PLOTLY_JS, f"plotly-{plotly.__version__}"),
+            "js_url": _publish(HERE / "live.js", "lossdash-live"),
+            "css_url": _publish(HERE / "live.css", "lossdash-live")}
+
+
+@functools.cache
+def _component():
+    return st.components.v2.component(
+        "lossdash_live", js=LOADER % json.dumps(assets()["js_url"]), isolate_styles=False)
+
+
+@dataclass
+class Chart:
+    """One chart of a panel: a stable id (the browser keeps its figure under it), the figure
+    (``go.Figure`` or ``{"data", "layout"}``), its height in pixels, and whether it spans the
+    panel's full width."""
+
+    id: str
+    figure: object
+    height: int = 360
+    wide: bool = False
+    quantize: bool = False  # send changed grids at one byte per cell
+
+
+def _streams() -> dict:
+    return st.session_state.setdefault("live_streams", {})
+
+
+def _resync(ids):
+    """The browser lost a message for one of ``ids``: send those figures whole next time."""
+
+    def callback():
+        streams = _streams()
+        for chart_id in ids:
+            if chart_id in streams:
+                streams[chart_id].reset()
+
+    return callback
+
+
+def frame(charts, metrics=(), progress=None) -> dict:
+    """The data of one frame: metrics as dicts, progress, and one stream message per chart."""
+    streams = _streams()
+    out = []
+    for chart in charts:
+        stream = streams.get(chart.id)
+        if stream is None or stream.quantize_grids != chart.quantize:
+            stream = streams[chart.id] = FigureStream(quantize_grids=chart.quantize)
+        out.append({"id": chart.id, "height": chart.height, "wide": chart.wide,
+                    "msg": stream.message(chart.figure)})
+    return {**assets(), "metrics": list(metrics), "progress": progress, "charts": out}
+
+
+def panel(key, charts, metrics=(), progress=None) -> int:
+    """Draw (or update) the live panel ``key``. Returns the bytes this frame sent."""
+    data = frame(charts, metrics, progress)
+    _component()(key=key, data=data, on_resync_change=_resync([c.id for c in charts]))
+    return len(json.dumps(data))
+
+
+def metric(label, value, help=""):
+    """A metrics-row entry (drawn like ``st.metric``)."""
+    return {"label": label, "value": value, "help": help}
+
+
+def forget(prefix=""):
+    """Drop the streams whose id starts with ``prefix``: their next frame is sent whole."""
+    streams = _streams()
+    for chart_id in [c for c in streams if c.startswith(prefix)]:
+        del streams[chart_id]
