@@ -293,7 +293,8 @@ class Momentum(SGD):
     hyper = {"momentum": 0.9, "dampening": 0.0, "weight_decay": 0.0}
     latex = r"""\begin{aligned}
 g_t &= \nabla L(\theta_{t-1}) + \lambda\,\theta_{t-1} \\
-b_t &= \mu\, b_{t-1} + (1-\tau)\, g_t \qquad (b_1 = g_1) \\
+b_t &= \mu\, b_{t-1} + (1-\tau)\, g_t \\
+b_1 &= g_1 \\
 \theta_t &= \theta_{t-1} - \eta\, b_t
 \end{aligned}"""
     summary = "SGD that keeps a running velocity: faster along shallow valleys, damps zig-zags."
@@ -315,7 +316,7 @@ class Nesterov(SGD):
     hyper = {"momentum": 0.9, "weight_decay": 0.0}
     latex = r"""\begin{aligned}
 g_t &= \nabla L(\theta_{t-1}) + \lambda\,\theta_{t-1} \\
-b_t &= \mu\, b_{t-1} + g_t \qquad (b_1 = g_1) \\
+b_t &= \mu\, b_{t-1} + g_t, \quad b_1 = g_1 \\
 \theta_t &= \theta_{t-1} - \eta\,(g_t + \mu\, b_t)
 \end{aligned}"""
     summary = "Momentum that looks ahead: corrects the velocity before overshooting."
@@ -345,8 +346,8 @@ class Adagrad(Optimizer):
     latex = r"""\begin{aligned}
 g_t &= \nabla L(\theta_{t-1}) + \lambda\,\theta_{t-1} \\
 \tilde\eta_t &= \eta \,/\, \big(1 + (t-1)\,\gamma\big) \\
-s_t &= s_{t-1} + g_t^2 \qquad (s_0 = s_\mathrm{init}) \\
-\theta_t &= \theta_{t-1} - \tilde\eta_t\, g_t \,/\, \big(\sqrt{s_t} + \epsilon\big)
+s_t &= s_{t-1} + g_t^2, \quad s_0 = s_\mathrm{init} \\
+\theta_t &= \theta_{t-1} - \tilde\eta_t\, g_t / \big(\sqrt{s_t} + \epsilon\big)
 \end{aligned}"""
     summary = "Per-parameter steps that shrink as gradients accumulate; good for sparse features."
 
@@ -387,10 +388,13 @@ class RMSprop(Optimizer):
     latex = r"""\begin{aligned}
 g_t &= \nabla L(\theta_{t-1}) + \lambda\,\theta_{t-1} \\
 v_t &= \alpha\, v_{t-1} + (1-\alpha)\, g_t^2 \\
-a_t &= \alpha\, a_{t-1} + (1-\alpha)\, g_t \qquad \text{(centered only)} \\
-d_t &= \sqrt{v_t} + \epsilon \quad\text{or, centered,}\quad d_t = \sqrt{v_t - a_t^2} + \epsilon \\
+d_t &= \sqrt{v_t} + \epsilon \\
+&\text{centered:} \\
+a_t &= \alpha\, a_{t-1} + (1-\alpha)\, g_t \\
+d_t &= \sqrt{v_t - a_t^2} + \epsilon \\
 b_t &= \mu\, b_{t-1} + g_t / d_t \\
-\theta_t &= \theta_{t-1} - \eta\, b_t \qquad (\mu = 0:\ \theta_t = \theta_{t-1} - \eta\, g_t/d_t)
+\theta_t &= \theta_{t-1} - \eta\, b_t \\
+&\text{(}\mu = 0\text{: } b_t = g_t / d_t\text{)}
 \end{aligned}"""
     summary = "Divides each step by a running RMS of recent gradients; adapts per parameter."
 
@@ -456,8 +460,9 @@ class Adam(Optimizer):
 g_t &= \nabla L(\theta_{t-1}) + \lambda\,\theta_{t-1} \\
 m_t &= \beta_1\, m_{t-1} + (1-\beta_1)\, g_t \\
 v_t &= \beta_2\, v_{t-1} + (1-\beta_2)\, g_t^2 \\
-\hat m_t &= m_t / (1-\beta_1^t), \qquad \hat v_t = v_t / (1-\beta_2^t) \\
-\theta_t &= \theta_{t-1} - \eta\, \hat m_t \,/\, \big(\sqrt{\hat v_t} + \epsilon\big)
+\hat m_t &= m_t / (1-\beta_1^t) \\
+\hat v_t &= v_t / (1-\beta_2^t) \\
+\theta_t &= \theta_{t-1} - \eta\, \hat m_t / \big(\sqrt{\hat v_t} + \epsilon\big)
 \end{aligned}"""
     summary = "Momentum plus per-parameter RMS scaling, bias-corrected; the usual default choice."
 
@@ -504,8 +509,10 @@ class AdamW(Adam):
 g_t &= \nabla L(\theta_{t-1}) \\
 m_t &= \beta_1\, m_{t-1} + (1-\beta_1)\, g_t \\
 v_t &= \beta_2\, v_{t-1} + (1-\beta_2)\, g_t^2 \\
-\hat m_t &= m_t / (1-\beta_1^t), \qquad \hat v_t = v_t / (1-\beta_2^t) \\
-\theta_t &= \theta_{t-1}(1 - \eta\lambda) - \eta\, \hat m_t / \big(\sqrt{\hat v_t} + \epsilon\big)
+\hat m_t &= m_t / (1-\beta_1^t) \\
+\hat v_t &= v_t / (1-\beta_2^t) \\
+\theta_t &= \theta_{t-1}(1 - \eta\lambda) \\
+&\quad - \eta\, \hat m_t / \big(\sqrt{\hat v_t} + \epsilon\big)
 \end{aligned}"""
     summary = "Adam with weight decay applied to the weights directly, not mixed into the gradient."
     l2_weight_decay = False

@@ -137,6 +137,7 @@ def loss_curve(history: pd.DataFrame, smoothing: float = 0.0, log_y: bool = Fals
                      yaxis={"type": "log" if log_y else "linear"},
                      uirevision=f"loss-{col}-{log_y}")
     if history.empty or "loss" not in history.columns:
+        layout["yaxis"]["range"] = [-1, 1] if log_y else [0, 1]  # not Plotly's 1..10k default
         return base.empty(layout, "no steps yet: press Play or Step")
     loss = history["loss"].to_numpy(float)
     rows = base.decimated_rows(len(loss), [loss])

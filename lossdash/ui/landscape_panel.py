@@ -125,9 +125,17 @@ def random_slice(run, snap):
             target=_compute, args=(job, trainer_at(run, snap), want, snap.step, _cache()),
             name="lossdash-landscape", daemon=True)
         job.thread.start()
-        if not run.playing:  # paused: the slice of what is on screen, at once if it is quick
-            job.thread.join(timeout=1.0)
     return job.result
+
+
+def settled(run):
+    """Does the panel show the final picture of a paused run? (An exact landscape always; a
+    random slice once the one at full resolution for the current step is done.)"""
+    if run.trainer.model.n_params == 2:
+        return True
+    job = run.landscape
+    return (job is not None and not job.busy() and job.step == run.trainer.step_count
+            and (job.resolution >= landscape.RANDOM_RESOLUTION or job.error is not None))
 
 
 def affordable(trainer, resolution):

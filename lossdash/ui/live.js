@@ -27,12 +27,21 @@ function loadPlotly(url) {
 // ---------------------------------------------------------------- typed arrays from Python
 const TYPES = { f4: Float32Array, f8: Float64Array, i4: Int32Array, u1: Uint8Array };
 
+function bytesOf(b64) {
+  const text = atob(b64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
 function decodeArray(spec) {
-  const bytes = Uint8Array.from(atob(spec.bdata), (c) => c.charCodeAt(0));
-  let flat = Array.from(new TYPES[spec.dtype](bytes.buffer));
+  const typed = new TYPES[spec.dtype](bytesOf(spec.bdata).buffer);
+  const flat = new Array(typed.length);
   if (spec.zmin !== undefined) {
-    const span = spec.zmax - spec.zmin;
-    flat = flat.map((q) => (q === 255 ? NaN : spec.zmin + (q / 254) * span));
+    const scale = (spec.zmax - spec.zmin) / 254;
+    for (let i = 0; i < typed.length; i++) flat[i] = typed[i] === 255 ? NaN : spec.zmin + typed[i] * scale;
+  } else {
+    for (let i = 0; i < typed.length; i++) flat[i] = typed[i];
   }
   if (spec.shape && spec.shape.length === 2) {
     const [rows, cols] = spec.shape;
@@ -86,20 +95,54 @@ function apply(state, msg) {
 }
 
 // ---------------------------------------------------------------- drawing
-const CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
+const CONFIG = { displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
 
 function draw(state) {
   if (!plotly || !state.div || !state.div.isConnected || state.data === null) return;
   if (state.drawn === state.seq && state.div === state.drawnDiv) return;
-  const layout = Object.assign({}, state.layout, { datarevision: state.seq, autosize: true });
-  delete layout.width;
+  // An explicit size (measured when the box resizes, not on every frame): Plotly then skips
+  // measuring the page on each redraw.
+  const size = sizeOf(state.div);
+  const layout = Object.assign({}, state.layout, { datarevision: state.seq, autosize: false,
+    width: size.width, height: size.height });
   // Plotly.react diffs against what is on the div: it updates in place, never blanks the plot.
   const t0 = performance.now();
   plotly.react(state.div, state.data, layout, CONFIG);
-  (window.__ldDraws = window.__ldDraws || []).push([state.div.parentElement.dataset.chart, performance.now() - t0]);
+  // The last draw times, for `python -m lossdash.bench dashboard` (a bounded list).
+  const draws = (window.__lossdashDraws = window.__lossdashDraws || []);
+  draws.push([state.div.parentElement.dataset.chart, performance.now() - t0]);
+  if (draws.length > 500) draws.splice(0, draws.length - 500);
   state.drawn = state.seq;
   state.drawnDiv = state.div;
   state.div.dataset.seq = String(state.seq);
+}
+
+const sizes = new WeakMap(); // plot div -> {width, height}, kept up to date by a ResizeObserver
+const observer = new ResizeObserver((entries) => {
+  for (const entry of entries) {
+    const box = entry.contentRect;
+    const old = sizes.get(entry.target);
+    const size = { width: Math.round(box.width), height: Math.round(box.height) };
+    sizes.set(entry.target, size);
+    if (old && (old.width !== size.width || old.height !== size.height)) {
+      for (const state of store.values()) {
+        if (state.div === entry.target) {
+          state.drawn = -1; // redraw at the new size
+          schedule(state);
+        }
+      }
+    }
+  }
+});
+
+function sizeOf(div) {
+  let size = sizes.get(div);
+  if (!size) {
+    observer.observe(div);
+    size = { width: Math.round(div.clientWidth) || 600, height: Math.round(div.clientHeight) || 360 };
+    sizes.set(div, size);
+  }
+  return size;
 }
 
 function schedule(state) {

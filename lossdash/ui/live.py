@@ -75,6 +75,14 @@ class Chart:
     quantize: bool = False  # send changed grids at one byte per cell
 
 
+def height_of(chart) -> int:
+    """The figure's own height when it asks for one (stacked subplots), else the chart's."""
+    layout = getattr(chart.figure, "layout", None)
+    asked = getattr(layout, "height", None) if layout is not None else (
+        chart.figure.get("layout", {}).get("height"))
+    return int(asked) if asked else chart.height
+
+
 def _streams() -> dict:
     return st.session_state.setdefault("live_streams", {})
 
@@ -99,7 +107,7 @@ def frame(charts, metrics=(), progress=None) -> dict:
         stream = streams.get(chart.id)
         if stream is None or stream.quantize_grids != chart.quantize:
             stream = streams[chart.id] = FigureStream(quantize_grids=chart.quantize)
-        out.append({"id": chart.id, "height": chart.height, "wide": chart.wide,
+        out.append({"id": chart.id, "height": height_of(chart), "wide": chart.wide,
                     "msg": stream.message(chart.figure)})
     return {**assets(), "metrics": list(metrics), "progress": progress, "charts": out}
 

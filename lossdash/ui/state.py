@@ -86,16 +86,53 @@ def _apply(run, cfg):
     run.cfg = cfg
 
 
+NAMES = {  # RunConfig field -> what the sidebar calls it, for "New run: ... changed"
+    "dataset": "data set", "n_samples": "number of points", "noise": "noise",
+    "data_seed": "data seed", "val_fraction": "validation fraction",
+    "standardize": "standardization", "model": "model", "hidden": "hidden layers",
+    "activation": "activation", "init": "initialisation", "loss": "loss", "l1": "L1 penalty",
+    "l2": "L2 penalty", "optimizer": "optimizer", "momentum": "momentum", "beta1": "β₁",
+    "beta2": "β₂", "alpha": "α", "weight_decay": "weight decay",
+    "adamw_decay": "decoupled weight decay", "clip_norm": "gradient clipping",
+    "line_search": "line search", "batch_size": "batch size", "seed": "seed",
+}
+
+
+def what_changed(old_run, cfg, data_token):
+    """``"New run: the optimizer changed (sgd → adam)."`` for a rebuild of ``old_run``."""
+    changed = [f for f in RESET_FIELDS if getattr(old_run.cfg, f) != getattr(cfg, f)]
+    if not changed and old_run.key[0] != data_token:
+        return "New run: the data changed. Training starts again from epoch 0."
+    if len(changed) == 1:
+        f = changed[0]
+        was, now = getattr(old_run.cfg, f), getattr(cfg, f)
+        detail = f" ({was} → {now})" if len(str(was)) + len(str(now)) < 40 else ""
+        return (f"New run: the {NAMES.get(f, f.replace('_', ' '))} changed{detail}. "
+                "Training starts again from epoch 0.")
+    names = [NAMES.get(f, f.replace("_", " ")) for f in changed]
+    listed = ", ".join(names[:-1]) + " and " + names[-1]
+    return f"New run: the {listed} changed. Training starts again from epoch 0."
+
+
 def sync_run(cfg, dataset, data_token):
-    """The session's run for ``cfg``: kept (live settings applied) or rebuilt. Returns it."""
+    """The session's run for ``cfg``: kept (live settings applied) or rebuilt. Returns it.
+
+    A run rebuilt while it played keeps playing, and ``ss.run_notice`` says why it restarted
+    (a silent jump back to epoch 0 looks like a bug).
+    """
     ss = st.session_state
     key = run_key(cfg, data_token)
     run = ss.run
     if run is None or run.key != key:
+        was_playing = run is not None and run.playing
         if run is not None:
+            if was_playing:
+                ss.run_notice = what_changed(run, cfg, data_token)
             background.stop(run)  # the old run's thread lets go before it is dropped
         run = build_run(cfg, dataset, data_token)
         ss.run = run
+        if was_playing:
+            background.start(run, session_alive())
     else:
         apply_live_settings(run, cfg)
     return run

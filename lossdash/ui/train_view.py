@@ -72,22 +72,23 @@ def _reset():
 
 
 def controls(run):
-    """The four buttons and the speed. Their callbacks change the run before the script reruns,
-    so the buttons drawn right after a click already show the new state (Pause enabled)."""
+    """The four buttons and the speed, in one row that wraps on a phone. Their callbacks change
+    the run before the script reruns, so the buttons drawn right after a click already show the
+    new state (Pause enabled)."""
     trainer = run.trainer
-    cols = st.columns([1, 1, 1, 1, 3], vertical_alignment="bottom")
-    cols[0].button("Play", icon=":material/play_arrow:", type="primary", on_click=_play,
-                   disabled=run.playing or trainer.done, width="stretch",
-                   help="Train continuously; the charts update live.")
-    cols[1].button("Pause", icon=":material/pause:", on_click=_pause, disabled=not run.playing,
-                   width="stretch", help="Stop after the current frame; Play resumes.")
-    cols[2].button("Step", icon=":material/skip_next:", on_click=_step, disabled=trainer.done,
-                   width="stretch", help="Train exactly one epoch, then pause.")
-    cols[3].button("Reset", icon=":material/restart_alt:", on_click=_reset, width="stretch",
-                   help="Back to the initial weights and an empty history.")
-    cols[4].select_slider("Speed", list(SPEEDS), value=DEFAULT_SPEED, key="speed",
-                          bind="query-params",
-                          help="Steps per second while playing; 'max' trains as fast as it can.")
+    bar = st.container(horizontal=True, vertical_alignment="center", gap="small")
+    bar.button("Play", icon=":material/play_arrow:", type="primary", on_click=_play,
+               disabled=run.playing or trainer.done,
+               help="Train continuously; the charts update live.")
+    bar.button("Pause", icon=":material/pause:", on_click=_pause, disabled=not run.playing,
+               help="Stop after the current frame; Play resumes.")
+    bar.button("Step", icon=":material/skip_next:", on_click=_step, disabled=trainer.done,
+               help="Train exactly one epoch, then pause.")
+    bar.button("Reset", icon=":material/restart_alt:", on_click=_reset,
+               help="Back to the initial weights and an empty history.")
+    bar.selectbox("Speed", list(SPEEDS), index=list(SPEEDS).index(DEFAULT_SPEED), key="speed",
+                  bind="query-params", width=150, label_visibility="collapsed",
+                  help="Steps per second while playing; 'max' trains as fast as it can.")
 
 
 def chart_options():
@@ -295,21 +296,38 @@ def slow_panel(run):
         figures.append(live.Chart("slow/landscape", landscape_panel.figure(run, snap),
                                   landscape_panel.HEIGHT, wide=True))
     live.panel("live-slow", figures)
+    if st.session_state.get("slow_waits") and not waits_for_landscape(run):
+        st.session_state.slow_waits = False
+        st.rerun()  # the landscape is done: redraw once without the timer
 
 
 PANELS = {"fast": (fast_panel, FAST_SECONDS), "slow": (slow_panel, SLOW_SECONDS)}
 
 
+def waits_for_landscape(run):
+    """A paused run whose random landscape slice is still being computed."""
+    return (not run.playing and st.session_state.get("show_landscape", True)
+            and not landscape_panel.settled(run))
+
+
 def live_fragment(name, run):
-    """Draw panel ``name``; while playing it redraws itself every PANELS[name][1] seconds."""
+    """Draw panel ``name``; while playing it redraws itself every PANELS[name][1] seconds.
+    The slow panel of a paused run also ticks until its landscape is done (then one rerun of
+    the page stops the timer)."""
     body, every = PANELS[name]
-    st.fragment(guarded(body), run_every=every if run.playing else None)(run)
+    ticking = run.playing or (name == "slow" and waits_for_landscape(run))
+    if name == "slow":
+        st.session_state.slow_waits = ticking and not run.playing
+    st.fragment(guarded(body), run_every=every if ticking else None)(run)
 
 
 def render(run):
+    notice = st.session_state.pop("run_notice", None)
+    if notice:
+        st.toast(notice, icon=":material/restart_alt:")
     controls(run)
-    chart_options()
     live_fragment("fast", run)
+    chart_options()
     live_fragment("slow", run)
     if st.session_state.get("show_landscape", True):
         st.caption(landscape_panel.explanation(run))

@@ -225,7 +225,8 @@ class Dashboard:
         return self.epoch()
 
     def charts(self):
-        return self.page.get_by_test_id("stPlotlyChart")
+        """Every Plotly chart on the page: st.plotly_chart's and the live panels'."""
+        return self.page.locator('[data-testid="stPlotlyChart"], .ld-chart')
 
     def chart_titled(self, title: str):
         """Plotly charts whose title starts with ``title`` (a live run may show two briefly)."""
@@ -237,13 +238,13 @@ class Dashboard:
     def wait_charts(self, *titles: str) -> None:
         """Wait until a drawn Plotly chart is on the page for each title (a prefix of it).
 
-        While a run plays, every frame redraws the charts, so one may be blank for a moment;
-        this waits for a moment when all of them are drawn.
+        The live panels draw their charts once Plotly has loaded; this waits for all of them.
         """
         self.page.wait_for_function(
             """titles => {
                 const shown = [...document.querySelectorAll(
-                    '[data-testid="stPlotlyChart"] .js-plotly-plot .gtitle')]
+                    '[data-testid="stPlotlyChart"] .js-plotly-plot .gtitle, '
+                    + '.ld-chart .js-plotly-plot .gtitle')]
                     .map(t => t.textContent.trim());
                 return titles.every(want => shown.some(have => have.startsWith(want)));
             }""",

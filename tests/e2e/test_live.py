@@ -1,0 +1,94 @@
+"""The live view, judged over time: sampled at every painted frame while a run plays.
+
+A chart that has drawn must never leave the page, whatever the speed; the charts must keep
+changing; Pause must answer; the page must ask no other host for anything. Generous margins:
+the figures (frames per second, latency, bytes) live in ``python -m lossdash.bench dashboard``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # conftest's browser fixture skips (or fails in CI) with the reason
+    expect = None
+
+pytestmark = pytest.mark.e2e
+
+SAMPLE_SECONDS = 4.0
+SPIRAL_MAX = "dataset=spiral&model=mlp&max_epochs=5000&speed=max"
+MOONS_SLOW = "dataset=moons&loss=bce&max_epochs=5000&speed=20+steps%2Fs"
+
+# Runs in the page: samples every painted frame for `secs` seconds and counts, per live chart,
+# the frames where its plot area was empty after it had drawn, and the distinct frames it showed.
+SAMPLE = """async (secs) => {
+  const boxes = () => [...document.querySelectorAll('.ld-chart')];
+  const drawn = (box) => {
+    const plot = box.querySelector('.js-plotly-plot');
+    if (!plot || !plot.querySelector('.main-svg')) return false;
+    return plot.querySelectorAll('g.trace, .heatmaplayer image, .gl-container canvas').length > 0;
+  };
+  const blanks = {}, frames = {}, last = {}, hasDrawn = {};
+  let samples = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < secs * 1000) {
+    await new Promise((r) => requestAnimationFrame(r));
+    samples += 1;
+    for (const box of boxes()) {
+      const id = box.dataset.chart;
+      // Blank: a chart that has drawn its data once and shows an empty plot area now.
+      if (drawn(box)) hasDrawn[id] = true;
+      else if (hasDrawn[id]) blanks[id] = (blanks[id] || 0) + 1;
+      const seq = box.querySelector('.js-plotly-plot')?.dataset.seq;
+      if (seq !== last[id]) { frames[id] = (frames[id] || 0) + 1; last[id] = seq; }
+    }
+  }
+  return {samples, blanks, frames, charts: boxes().map((b) => b.dataset.chart)};
+}"""
+
+
+def sample_while_playing(dash, query):
+    dash.open(query)
+    dash.wait_charts("Loss")
+    dash.button("Play").click()
+    dash.wait_epoch_above(0)
+    return dash.page.evaluate(SAMPLE, SAMPLE_SECONDS)
+
+
+@pytest.mark.parametrize("query", [SPIRAL_MAX, MOONS_SLOW], ids=["spiral-mlp-max", "moons-20"])
+def test_no_chart_is_ever_blank_while_playing(dash, query):
+    seen = sample_while_playing(dash, query)
+    assert seen["samples"] > 5, seen  # the page kept painting
+    assert {"fast/loss", "fast/model", "slow/weights", "slow/gradients"} <= set(seen["charts"])
+    assert seen["blanks"] == {}, seen
+    assert seen["frames"].get("fast/loss", 0) >= 3, seen  # it is live, not frozen
+    expect(dash.exceptions()).to_have_count(0)
+
+
+def test_pause_answers_and_the_charts_stay(dash):
+    sample_while_playing(dash, SPIRAL_MAX)
+    dash.button("Pause").click()
+    expect(dash.button("Play")).to_be_enabled(timeout=1500)
+    dash.wait_idle()
+    expect(dash.metric("Steps/s")).to_have_text("–")
+    assert dash.page.evaluate(SAMPLE, 0.5)["blanks"] == {}
+
+
+def test_the_page_asks_no_other_host(page, app_url):
+    """No CDN, no web font, no icon server: everything comes from the lossdash server."""
+    from urllib.parse import urlsplit
+
+    from tests.e2e.conftest import Dashboard
+
+    asked = []
+    page.on("request", lambda request: asked.append(request.url))
+    dash = Dashboard(page, app_url).open(MOONS_SLOW)
+    dash.wait_charts("Loss", "Decision boundary")
+    dash.button("Step").click()
+    expect(dash.metric("Epoch")).to_have_text("1")
+    local = {urlsplit(app_url).netloc}
+    foreign = [u for u in asked if urlsplit(u).scheme in ("http", "https", "ws", "wss")
+               and urlsplit(u).netloc not in local]
+    assert foreign == []
+    assert any("/app/static/plotly" in u for u in asked)  # plotly.js from this server
