@@ -1,20 +1,21 @@
-"""Training with the dashboard open vs headless, and how often the charts redraw.
+"""The dashboard open in a real browser: frames, blank charts, bytes, click latency, training.
 
-``python -m lossdash.bench dashboard`` starts the real ``streamlit run app.py`` on a free port,
-opens it in headless Chromium (Debian's, at /usr/bin/chromium, through Playwright), presses Play
-and watches for ``WINDOW_S`` seconds:
+``python -m lossdash.bench dashboard`` starts the real ``streamlit run app.py`` on a free port and
+opens it in headless Chromium (Debian's /usr/bin/chromium, through Playwright). The server gets
+one core and the browser the other (``taskset``), as when the browser runs on the user's own
+machine. It prints:
 
-- frames per second: how often the ``Epoch`` metric changes in the page (polled every 5 ms in
-  the page itself: every redraw of a playing full-batch run changes it);
-- dashboard steps per second: epochs done during the window (the ``Epoch`` metric) times the
-  steps per epoch, over the window's length.
-
-The same setup then trains headless in this process (``Trainer.run_for``) for the same time, and
-the ratio is printed. The server (and the headless run) get one core and the browser the
-other (``taskset``), as when the browser runs on the user's own machine; otherwise the
-software-rendered headless browser takes CPU from the training it watches. The run is the default
-setup on a problem that keeps training for the whole window (the default seed_linear run
-converges in 179 steps, well under a second).
+- frames per second of each live panel while a run plays at full speed: how often the loss
+  chart (fast panel) and the gradient chart (slow panel) show a new figure, sampled at every
+  painted frame in the page (``requestAnimationFrame``);
+- the share of those samples in which a chart that had drawn showed an empty plot area;
+- bytes per frame: what the websocket carried during a window, divided by the frames drawn,
+  after ~1,000 and after ~100,000 steps (a long history must not make frames bigger);
+- latency, from the click to the page having answered: Pause (Play enabled, the server says
+  it is not playing), Step (the epoch has moved), Reset (epoch 0), a sidebar change (the
+  learning rate: the rerun has ended), a view switch (Loss shapes and back), and the first
+  chart after opening a warm server;
+- training steps per second with the page open, against the same run headless.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -31,7 +33,7 @@ from pathlib import Path
 from lossdash import config
 
 ROOT = Path(__file__).resolve().parents[2]
-WINDOW_S = 8.0  # seconds of live training measured
+WINDOW_S = 6.0  # seconds of live training per measurement
 SETUP = {  # mini-batches keep the loss moving, so the run never stops as converged
     "dataset": "spiral", "n_samples": "400", "model": "mlp", "hidden": "8,8", "loss": "bce",
     "optimizer": "adam", "lr": "0.003", "max_epochs": "100000", "speed": "max",
@@ -40,33 +42,47 @@ SETUP = {  # mini-batches keep the loss moving, so the run never stops as conver
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-COUNT_FRAMES = """(seconds) => new Promise((resolve) => {
-  const value = () => [...document.querySelectorAll('[data-testid="stMetric"]')]
-      .find((m) => m.innerText.startsWith('Epoch'))
-      .querySelector('[data-testid="stMetricValue"]').innerText;
-  const number = (text) => Number(text.replace(/,/g, ''));
-  const start = number(value());
-  const t0 = performance.now();
-  let redraws = 0, seen = value();
-  const watch = setInterval(() => {  // every redraw of a playing run changes the epoch
-    const v = value();
-    if (v !== seen) { redraws += 1; seen = v; }
-  }, 5);
-  setTimeout(() => {
-    clearInterval(watch);
-    resolve({redraws, steps: number(value()) - start, seconds: (performance.now() - t0) / 1000});
-  }, seconds * 1000);
-})"""
+SERVER_CPU, BROWSER_CPU = "0", "1"
+LATENCY_REPEATS = 3
+
+# Samples every painted frame: per live chart, distinct figures shown and blank samples.
+SAMPLE = """async (secs) => {
+  const drawn = (box) => {
+    const plot = box.querySelector('.js-plotly-plot');
+    return !!plot && !!plot.querySelector('.main-svg') &&
+      plot.querySelectorAll('g.trace, .heatmaplayer image, .gl-container canvas').length > 0;
+  };
+  const epoch = () => Number(([...document.querySelectorAll('[data-testid="stMetric"]')]
+    .find((m) => m.textContent.startsWith('Epoch'))
+    ?.querySelector('[data-testid="stMetricValue"]').textContent || '0').replace(/,/g, ''));
+  const frames = {}, blanks = {}, last = {}, seen = {};
+  let samples = 0;
+  const e0 = epoch(), t0 = performance.now();
+  while (performance.now() - t0 < secs * 1000) {
+    await new Promise((r) => requestAnimationFrame(r));
+    samples += 1;
+    for (const box of document.querySelectorAll('.ld-chart')) {
+      const id = box.dataset.chart;
+      if (drawn(box)) seen[id] = true; else if (seen[id]) blanks[id] = (blanks[id] || 0) + 1;
+      const seq = box.querySelector('.js-plotly-plot')?.dataset.seq;
+      if (seq !== last[id]) { frames[id] = (frames[id] || 0) + 1; last[id] = seq; }
+    }
+  }
+  const draws = (window.__lossdashDraws || []).slice(-200);
+  return {samples, frames, blanks, epochs: epoch() - e0, seconds: (performance.now() - t0) / 1000,
+          drawMs: draws.map((d) => d[1])};
+}"""
+EPOCH = """() => Number(([...document.querySelectorAll('[data-testid="stMetric"]')]
+  .find((m) => m.textContent.startsWith('Epoch'))
+  ?.querySelector('[data-testid="stMetricValue"]').textContent || '-1').replace(/,/g, ''))"""
+IDLE = "() => document.querySelector('[data-testid=\"stApp\"]')?.dataset.testScriptState" \
+       " === 'notRunning'"
 
 
 def _free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-SERVER_CPU, BROWSER_CPU = "0", "1"  # the server and the browser each get a core of their own,
-# as they would with the browser on the user's machine; headless training gets the server's core
 
 
 def _pinned(cpu, command):
@@ -78,7 +94,7 @@ def _serve():
     port = _free_port()
     proc = subprocess.Popen(
         _pinned(SERVER_CPU, [sys.executable, "-m", "streamlit", "run", "app.py",
-                             "--server.headless", "true",
+                             "--server.headless", "true", "--server.fileWatcherType", "none",
                              "--server.port", str(port), "--browser.gatherUsageStats", "false"]),
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
@@ -94,8 +110,99 @@ def _serve():
     raise RuntimeError("streamlit did not start")
 
 
-def dashboard_rate():
-    """(steps/s, frames/s) while the dashboard plays SETUP in Chromium."""
+class Wire:
+    """Bytes the page received on its websocket (Streamlit's only channel to the server)."""
+
+    def __init__(self, page):
+        self.bytes = 0
+        page.on("websocket", lambda ws: ws.on("framereceived", self._count))
+
+    def _count(self, payload):
+        self.bytes += len(payload)
+
+
+def _query(**extra):
+    return "&".join(f"{k}={v}" for k, v in {**SETUP, **extra}.items())
+
+
+def _timed(page, action, condition, timeout=60_000):
+    """Seconds from ``action()`` to ``condition`` holding in the page (polled every frame)."""
+    start = time.perf_counter()
+    action()
+    page.wait_for_function(condition, polling="raf", timeout=timeout)
+    return time.perf_counter() - start
+
+
+def _button(page, name):
+    return page.get_by_role("button", name=name, exact=True)
+
+
+def watch(page, wire, seconds=WINDOW_S):
+    """One sampled window of a playing run: frames/s per panel, blank share, bytes/frame."""
+    before = wire.bytes
+    seen = page.evaluate(SAMPLE, seconds)
+    got = wire.bytes - before
+    secs = seen["seconds"]
+    fast = seen["frames"].get("fast/loss", 0)
+    slow = seen["frames"].get("slow/gradients", 0)
+    charts = max(len(seen["frames"]), 1)
+    return {
+        "fast_fps": fast / secs, "slow_fps": slow / secs,
+        "blank_share": sum(seen["blanks"].values()) / max(seen["samples"] * charts, 1),
+        "bytes_per_frame": got / max(fast + slow, 1), "bytes_per_s": got / secs,
+        "epochs_per_s": seen["epochs"] / secs, "paint_fps": seen["samples"] / secs,
+        "draw_ms": statistics.median(seen["drawMs"]) if seen["drawMs"] else float("nan"),
+    }
+
+
+def _change_lr(page):
+    lr = page.get_by_test_id("stNumberInput").filter(has_text="Learning rate").locator("input")
+    value = "0.002" if lr.input_value() != "0.002" else "0.004"
+    return _timed(page, lambda: (lr.fill(value), lr.press("Enter")),
+                  f"() => location.search.includes('lr={value}') && ({IDLE})()")
+
+
+def _switch_view(page):
+    """Seconds to Loss shapes (its charts drawn) and back to Train (the live charts drawn)."""
+    there = _timed(
+        page, lambda: page.get_by_role("radio", name="Loss shapes", exact=True).click(),
+        f"() => location.search.includes('view=Loss') && ({IDLE})()"
+        " && document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .main-svg').length")
+    back = _timed(
+        page, lambda: page.get_by_role("radio", name="Train", exact=True).click(),
+        f"() => !!document.querySelector('[data-chart=\"fast/loss\"] .main-svg') && ({IDLE})()")
+    return there + back
+
+
+def latencies(page, url):
+    """Median seconds from a click to the page's answer, per control."""
+    out = {k: [] for k in ("first chart", "Pause", "Step", "Reset", "setting", "view switch")}
+    for _ in range(LATENCY_REPEATS):
+        out["first chart"].append(_timed(
+            page, lambda: page.goto(f"{url}/?{_query(max_epochs='100000')}"),
+            "() => !!document.querySelector('[data-chart=\"fast/loss\"] .main-svg')"))
+        page.wait_for_function(IDLE)
+        _button(page, "Play").click()
+        page.wait_for_function(f"() => ({EPOCH})() > 2")
+        out["Pause"].append(_timed(
+            page, lambda: _button(page, "Pause").click(),
+            """() => [...document.querySelectorAll('button')]
+                  .some((b) => b.textContent.trim().endsWith('Play') && !b.disabled)
+                && [...document.querySelectorAll('[data-testid="stMetric"]')]
+                   .some((m) => m.textContent === 'Steps/s–')"""))
+        page.wait_for_function(IDLE)
+        epoch = page.evaluate(EPOCH)
+        out["Step"].append(_timed(page, lambda: _button(page, "Step").click(),
+                                  f"() => ({EPOCH})() > {epoch} && ({IDLE})()"))
+        out["Reset"].append(_timed(page, lambda: _button(page, "Reset").click(),
+                                   f"() => ({EPOCH})() === 0 && ({IDLE})()"))
+        out["setting"].append(_change_lr(page))
+        out["view switch"].append(_switch_view(page))
+    return {k: statistics.median(v) for k, v in out.items()}
+
+
+def dashboard():
+    """Every browser-side figure of the module docstring."""
     from playwright.sync_api import sync_playwright
 
     proc, url = _serve()
@@ -105,32 +212,28 @@ def dashboard_rate():
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            query = "&".join(f"{k}={v}" for k, v in SETUP.items())
-            page.goto(f"{url}/?{query}")
-            page.wait_for_selector("[data-test-script-state='notRunning']", timeout=60_000)
-            page.get_by_role("button", name="Play").click()
-            page.wait_for_function(
-                """() => [...document.querySelectorAll('[data-testid="stMetric"]')]
-                .some((m) => m.innerText.startsWith('Epoch') && !m.innerText.includes('\\n0'))""",
-                timeout=60_000,
-            )
-            result = page.evaluate(COUNT_FRAMES, WINDOW_S)
+            wire = Wire(page)
+            page.goto(f"{url}/?{_query()}")  # warms the server (imports, plotly.js)
+            page.wait_for_selector("[data-chart='fast/loss'] .main-svg", timeout=120_000)
+            page.wait_for_function(IDLE)
+            _button(page, "Play").click()
+            page.wait_for_function(f"() => ({EPOCH})() >= 100")  # ~1,000 steps
+            early = watch(page, wire)
+            page.wait_for_function(f"() => ({EPOCH})() >= 10000", timeout=600_000)  # 100k
+            late = watch(page, wire)
+            _button(page, "Pause").click()
+            lat = latencies(page, url)
             browser.close()
     finally:
         proc.terminate()
         proc.wait(timeout=20)
-    steps = result["steps"] * _steps_per_epoch()  # the page shows whole epochs
-    return steps / result["seconds"], result["redraws"] / result["seconds"]
+    return early, late, lat
 
 
 def _trainer():
     cfg, _ = config.from_dict({k: v for k, v in SETUP.items() if k != "speed"})
     train, val, _ = config.prepare(cfg, config.make_dataset(cfg))
     return config.build_trainer(cfg, train, val)
-
-
-def _steps_per_epoch():
-    return _trainer().steps_per_epoch
 
 
 def headless_rate(seconds=WINDOW_S):
@@ -145,19 +248,33 @@ def headless_rate(seconds=WINDOW_S):
 
 
 def run():
-    extra = os.environ.get("LOSSDASH_BENCH_QUERY")  # e.g. "show_landscape=false" to explore
-    if extra:
-        SETUP.update(dict(pair.split("=", 1) for pair in extra.split("&")))
-    if not Path("/usr/bin/chromium").exists():
+    if not Path(CHROMIUM).exists():
         print("dashboard: skipped (no /usr/bin/chromium; apt-get install chromium)")
         return
-    print("dashboard: live training in Chromium vs the same run headless")
+    print("dashboard: the real app in headless Chromium (server and browser on a core each)")
     print("  setup: " + ", ".join(f"{k}={v}" for k, v in SETUP.items()))
-    live, fps = dashboard_rate()
+    early, late, lat = dashboard()
+    per_epoch = _trainer().steps_per_epoch
     alone = headless_rate()
-    print(f"  headless {alone:10,.0f} steps/s")
-    print(f"  dashboard {live:9,.0f} steps/s  = {live / alone:.0%} of headless (target 70%)")
-    print(f"  charts redrawn {fps:.1f} times a second (target 5)")
+    print(f"  {'':28}{'~1k steps':>12}{'~100k steps':>14}   target")
+    rows = [("fast panel frames/s", "fast_fps", "{:.1f}", ">= 10"),
+            ("slow panel frames/s", "slow_fps", "{:.1f}", ">= 2"),
+            ("blank chart samples", "blank_share", "{:.1%}", "0"),
+            ("bytes per frame", "bytes_per_frame", "{:,.0f}", "bounded"),
+            ("bytes per second", "bytes_per_s", "{:,.0f}", ""),
+            ("page paints/s", "paint_fps", "{:.0f}", ""),
+            ("median Plotly redraw (ms)", "draw_ms", "{:.0f}", "")]
+    for label, key, fmt, target in rows:
+        print(f"  {label:28}{fmt.format(early[key]):>12}{fmt.format(late[key]):>14}   {target}")
+    live = late["epochs_per_s"] * per_epoch
+    print(f"  training: headless {alone:,.0f} steps/s, page open {live:,.0f} steps/s "
+          f"= {live / alone:.0%} (target 70%)")
+    targets = {"first chart": 1.5, "Pause": 0.3, "Step": 0.3, "Reset": 0.5, "setting": 0.7,
+               "view switch": 0.7}
+    print("  latency, click to answer (median of "
+          f"{LATENCY_REPEATS}; view switch: there and back):")
+    for name, seconds in lat.items():
+        print(f"    {name:14}{seconds:6.2f} s   (target {targets[name]} s)")
     print(f"  load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.helpers import live_figures, live_metrics
+from tests.helpers import live_figures, live_metrics, live_panels
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 60  # seconds per run: Step trains a whole epoch
@@ -339,3 +339,30 @@ def test_share_link_carries_an_imported_setup_whole():
                                               "application/json").run()
     url = at.get("link_button")[0].proto.url
     assert from_dict(dict(parse_qsl(url.split("?", 1)[1]))) == (wanted, [])
+
+
+def test_a_step_sends_the_loss_chart_as_a_small_patch_not_a_whole_figure():
+    at = start()
+    button(at, "Step").click().run()
+    live_figures(at)  # the first curve: the loss chart whole (it had no trace before)
+    button(at, "Step").click().run()
+    fast = live_panels(at)["live-fast"]
+    loss = next(c for c in fast["charts"] if c["id"] == "fast/loss")
+    assert "full" not in loss["msg"] and loss["msg"]["prev"] == loss["msg"]["seq"] - 1
+    assert len(json.dumps(loss["msg"])) < 3000
+    figures = live_figures(at)  # replayed through the patches: the curve has the new step
+    trace = next(t for t in figures["fast/loss"]["data"] if t["name"] == "train loss")
+    assert len(values(trace["x"])) == 2
+
+
+def test_a_run_rebuilt_while_playing_keeps_playing_and_says_why():
+    at = start(max_epochs="100000", speed="1 step/s")
+    button(at, "Play").click().run()
+    assert at.session_state["run"].playing
+    at.selectbox(key="optimizer").set_value("adam").run()
+    assert not at.exception
+    run = at.session_state["run"]
+    assert run.cfg.optimizer == "adam" and run.playing
+    assert any("optimizer changed (sgd → adam)" in t.value for t in at.toast)
+    button(at, "Pause").click().run()
+    assert not at.session_state["run"].playing
