@@ -29,6 +29,7 @@ LIVE_RANDOM_RESOLUTION = 21  # grid while playing; 41 (the centre on a node) whe
 MAX_SLICE_WORK = 4e9  # multiply-adds for one random slice: about half a second here
 MIN_RESOLUTION = 13  # below this the slice says little; fewer rows are used instead
 MIN_ROWS = 64
+INLINE_WORK = 5e7  # a paused run's slice this small (~20 ms) is computed in the frame itself
 HEIGHT = 480
 PLOT_CONFIG = {"displaylogo": False}
 EXPLAIN_EXACT = (
@@ -121,10 +122,14 @@ def random_slice(run, snap):
     due = not run.playing or time.perf_counter() - job.started > RANDOM_REFRESH_SECONDS
     if stale and due and not job.busy():
         job.started = time.perf_counter()
-        job.thread = threading.Thread(
-            target=_compute, args=(job, trainer_at(run, snap), want, snap.step, _cache()),
-            name="lossdash-landscape", daemon=True)
-        job.thread.start()
+        args = (job, trainer_at(run, snap), want, snap.step, _cache())
+        work = run.trainer.model.n_params * run.train.X.shape[0] * want**2
+        if not run.playing and work <= INLINE_WORK:  # quicker than a timer's round trip
+            _compute(*args)
+        else:
+            job.thread = threading.Thread(target=_compute, args=args, name="lossdash-landscape",
+                                          daemon=True)
+            job.thread.start()
     return job.result
 
 

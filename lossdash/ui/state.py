@@ -41,6 +41,8 @@ class LiveRun:
     session_alive: object = None  # () -> bool: is the viewer's browser session still open?
     view_model: object = None  # a copy of the model the page predicts with (never the trainer's)
     landscape: object = None  # the landscape panel's job: lossdash.ui.landscape_panel.Job
+    generation: int = 0  # counts resets: a step number names one state only within a generation
+    built: dict = field(default_factory=dict)  # name -> (inputs, figure or numbers) last built
 
 
 def init_state():

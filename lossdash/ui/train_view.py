@@ -69,6 +69,7 @@ def _reset():
     with run.lock:
         run.trainer.reset()
     run.steps_per_s = 0.0
+    run.generation += 1
 
 
 def controls(run):
@@ -133,6 +134,17 @@ def snapshot(run, with_snaps=False):
         return Snapshot(rows, columns, trainer.model.theta.copy(), trainer.step_count,
                         trainer.epoch, trainer.max_epochs, trainer.status, trainer.message,
                         snaps)
+
+
+def built(run, name, inputs, build):
+    """``build()``, or what it returned last time for the same ``inputs``: a rerun that changes
+    nothing a chart shows (a click, a fragment tick of a paused run) does not rebuild it."""
+    last = run.built.get(name)
+    if last is not None and last[0] == inputs:
+        return last[1]
+    value = build()
+    run.built[name] = (inputs, value)
+    return value
 
 
 def history_of(run, snap):
@@ -274,13 +286,17 @@ def keep_thread_in_step(run):
 
 def fast_panel(run):
     """The numbers, the loss curve and the model on the data: what a learner watches."""
+    ss = st.session_state
     ended = keep_thread_in_step(run)
     snap = snapshot(run)
-    now = numbers(run, snap)
+    at = (run.generation, snap.step)
+    now = built(run, "numbers", (*at, run.playing), lambda: numbers(run, snap))
     outcome(run, snap, now)
-    history = history_of(run, snap)
-    figures = [live.Chart("fast/loss", loss_chart(run, history), CHART_HEIGHT),
-               live.Chart("fast/model", model_chart(run, snap), CHART_HEIGHT, quantize=True)]
+    options = (ss.get("smoothing", 0.6), ss.get("log_y", True), ss.get("x_axis", "step"))
+    loss = built(run, "loss", (*at, options), lambda: loss_chart(run, history_of(run, snap)))
+    model = built(run, "model", at, lambda: model_chart(run, snap))
+    figures = [live.Chart("fast/loss", loss, CHART_HEIGHT),
+               live.Chart("fast/model", model, CHART_HEIGHT, quantize=True)]
     live.panel("live-fast", figures, metric_entries(run, snap, now), progress(snap))
     if ended:  # the thread stopped by itself: redraw the buttons
         st.rerun()
@@ -289,9 +305,13 @@ def fast_panel(run):
 def slow_panel(run):
     """The weights, the gradients and the landscape: slower-moving, costlier to draw."""
     snap = snapshot(run, with_snaps=True)
-    history = history_of(run, snap)
-    figures = [live.Chart("slow/weights", weights_chart(run, snap, history), CHART_HEIGHT),
-               live.Chart("slow/gradients", charts.gradient_chart(history), CHART_HEIGHT)]
+    at = (run.generation, snap.step)
+    weights = built(run, "weights", at,
+                    lambda: weights_chart(run, snap, history_of(run, snap)))
+    gradients = built(run, "gradients", at,
+                      lambda: charts.gradient_chart(history_of(run, snap)))
+    figures = [live.Chart("slow/weights", weights, CHART_HEIGHT),
+               live.Chart("slow/gradients", gradients, CHART_HEIGHT)]
     if st.session_state.get("show_landscape", True):
         figures.append(live.Chart("slow/landscape", landscape_panel.figure(run, snap),
                                   landscape_panel.HEIGHT, wide=True))
