@@ -23,6 +23,7 @@ PATH_COLOR = base.OKABE_ITO[3]  # vermillion: stands out on every part of Viridi
 MARK_COLOR = "#FFFFFF"
 LOG_EPS = 1e-6  # log colour of a surface reaching 0: log10(Z - min + 1e-6 * (max - min))
 CONTOURS = 30
+PATH_LIFT = 0.02  # 3-D paths float this share of the colour range above the surface
 MAX_PATH = 500  # points per drawn path: 3 paths of 500 keep a demo figure near 150 kB
 RUN_COLORS = [c for c in base.OKABE_ITO if c != "#F0E442"]  # no yellow lines on Viridis' yellow end
 
@@ -146,19 +147,30 @@ def surface_figure(xs, ys, Z, runs=(), *, style="contour", log_color=False, x_ti
         fig.update_xaxes(range=[xs[0], xs[-1]])
         fig.update_yaxes(range=[ys[0], ys[-1]])
         return fig
-    fig.add_trace(go.Surface(x=xs, y=ys, opacity=0.92, **grid))
+    fig.add_trace(go.Surface(x=xs, y=ys, opacity=0.85, **grid))
+    # A path lying exactly on the surface hides in it: lift it (and the markers) a little.
+    finite = np.asarray(C, dtype=float)[np.isfinite(C)]
+    lift = PATH_LIFT * float(np.ptp(finite)) if finite.size else 0.0
     with np.errstate(all="ignore"):
         for k, (label, path, loss, color) in enumerate(runs):
-            fig.add_traces(_path_traces_3d(path, f(loss), label, color,
+            fig.add_traces(_path_traces_3d(path, f(loss) + lift, label, color,
                                            show_ends=not many or k == 0))
-        heights = None if minima_loss is None else f(np.asarray(minima_loss, dtype=float))
+        heights = None if minima_loss is None else f(np.asarray(minima_loss, dtype=float)) + lift
     fig.add_traces(_minimum_traces(minima, style, heights))
     base.apply_style(fig, title, "", "", uirevision=uirevision, height=520)
-    fig.update_layout(scene={"xaxis": {"title": {"text": x_title}, "range": [xs[0], xs[-1]]},
-                             "yaxis": {"title": {"text": y_title}, "range": [ys[0], ys[-1]]},
-                             "zaxis": {"title": {"text": c_title}}},
+    fig.update_layout(scene={"xaxis": {"title": {"text": _short(x_title)},
+                                       "range": [xs[0], xs[-1]]},
+                             "yaxis": {"title": {"text": _short(y_title)},
+                                       "range": [ys[0], ys[-1]]},
+                             "zaxis": {"title": {"text": _short(c_title)}}},
                       scene_uirevision=uirevision)
     return fig
+
+
+def _short(title: str, room: int = 16) -> str:
+    """A long axis title without its parenthesis: 3-D axis titles have little room
+    ("direction 1 (filter-normalized)" -> "direction 1"; "w (W1[0,0])" stays)."""
+    return title.split(" (")[0] if len(title) > room else title
 
 
 # ---------------------------------------------------------------------------------------------

@@ -52,10 +52,12 @@ def test_start_and_current_points_are_marked():
     assert (named(fig, "minimum")[0].x[0], named(fig, "minimum")[0].y[0]) == (1.0, 0.5)
 
 
-def test_3d_path_sits_at_its_loss():
+def test_3d_path_floats_just_above_its_loss_so_the_surface_never_hides_it():
     land = make_landscape()
     (path,) = named(charts.landscape_figure(land, style="surface"), "path")
-    np.testing.assert_allclose(np.asarray(path.z, float), land.path_loss)
+    lift = charts.PATH_LIFT * np.ptp(land.Z)
+    assert lift > 0
+    np.testing.assert_allclose(np.asarray(path.z, float), land.path_loss + lift)
 
 
 def test_contour_axes_name_the_parameters_and_span_the_grid():
