@@ -106,8 +106,9 @@ def _minimum_traces(points, style, height=None):
     if style == "contour":
         return [go.Scatter(x=points[:, 0], y=points[:, 1], mode="markers", name="minimum",
                            marker=marker)]
+    # 3-D markers are font glyphs: "x" has none in many fonts (a box shows), a diamond does
     return [go.Scatter3d(x=points[:, 0], y=points[:, 1], z=height, mode="markers",
-                         name="minimum", marker={**marker, "size": 6})]
+                         name="minimum", marker={**marker, "symbol": "diamond", "size": 5})]
 
 
 def surface_figure(xs, ys, Z, runs=(), *, style="contour", log_color=False, x_title="",
@@ -162,8 +163,16 @@ def surface_figure(xs, ys, Z, runs=(), *, style="contour", log_color=False, x_ti
                                        "range": [xs[0], xs[-1]]},
                              "yaxis": {"title": {"text": _short(y_title)},
                                        "range": [ys[0], ys[-1]]},
-                             "zaxis": {"title": {"text": _short(c_title)}}},
-                      scene_uirevision=uirevision)
+                             "zaxis": {"title": {"text": _short(c_title)}},
+                             # further out than Plotly's default: axis titles stay whole
+                             "camera": {"eye": {"x": 1.55, "y": -1.55, "z": 0.85}},
+                             "aspectmode": "manual",
+                             "aspectratio": {"x": 1, "y": 1, "z": 0.65},
+                             "domain": {"x": [0, 1], "y": [0.06, 1]}},
+                      scene_uirevision=uirevision,
+                      legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -0.02,
+                              "yanchor": "top"},
+                      margin={"l": 10, "r": 10, "t": 60, "b": 50})
     return fig
 
 
