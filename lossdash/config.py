@@ -195,6 +195,13 @@ def _check(name, value):
         parse_hidden(value)
 
 
+def check_value(name, raw):
+    """``raw`` as RunConfig field ``name`` takes it, or a ValueError saying what is wrong."""
+    value = _coerce(RunConfig.__dataclass_fields__[name], raw)
+    _check(name, value)
+    return value
+
+
 def from_dict(values, strict=False):
     """Build a RunConfig from loose values (URL params, JSON).
 
