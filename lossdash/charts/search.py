@@ -23,6 +23,9 @@ from lossdash.charts.compare import BEST_COLOR, DIVERGED_COLOR, TOP_MARGIN
 LOG_FIELDS = frozenset({"lr", "l1", "l2", "weight_decay", "adamw_decay", "decay"})
 LABELS = {"lr": "learning rate", "batch_size": "batch size", "val_loss": "val loss",
           "train_loss": "train loss", "r2": "R²", "l2": "L2 penalty", "l1": "L1 penalty"}
+AXIS_LABELS = {"lr": "lr", "batch_size": "batch", "val_loss": "val loss", "train_loss":
+               "train loss", "r2": "R²", "activation": "activation", "l2": "L2"}  # short:
+# a phone gives each parallel axis about 70 px
 FAILED_TICK = "failed"  # where a diverged or failed trial sits on the loss axis
 
 
@@ -64,7 +67,9 @@ def lr_vs_loss(table, fields):
     y = loss_column(table)
     layout = base.plot_layout(f"Learning rate against final {_label(y)}",
                               "learning rate (log scale)", f"final {_label(y)} (log scale)",
-                              xaxis={"type": "log"}, yaxis={"type": "log"})
+                              xaxis={"type": "log", "exponentformat": "power"},
+                              yaxis={"type": "log", "exponentformat": "power"},
+                              margin={"l": 55, "r": 15, "t": 80, "b": 45})  # 2 legend rows
     if "lr" not in table or table.empty:
         return base.empty(layout, "vary the learning rate to see this chart"
                           if "lr" not in table else "no trial has finished yet")
@@ -105,7 +110,7 @@ def _log_ticks(low, high):
 def _dimension(name, values):
     """One parallel axis: numbers (log10 for rates), or one tick per choice."""
     values = pd.Series(values).reset_index(drop=True)
-    label = _label(name)
+    label = AXIS_LABELS.get(name, name.replace("_", " "))
     if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
         choices = list(dict.fromkeys(values.astype(str)))
         codes = values.astype(str).map({c: i for i, c in enumerate(choices)})
@@ -137,7 +142,7 @@ def _loss_dimension(name, loss):
     if not ok.all():
         ticks, text = [*ticks, failed_at], [*text, FAILED_TICK]
     values = np.where(ok, logs, failed_at)
-    return {"label": f"final {_label(name)} (log)", "values": values, "tickvals": ticks,
+    return {"label": f"{AXIS_LABELS[name]} (log)", "values": values, "tickvals": ticks,
             "ticktext": text, "range": [ticks[0], ticks[-1]]}, values
 
 
@@ -149,7 +154,7 @@ def parallel(table, fields, metric):
     """
     y = loss_column(table)
     layout = {**base.look(f"All trials: settings against final {_label(y)}"),
-              "margin": {"l": 60, "r": 60, "t": 90, "b": 30}}
+              "margin": {"l": 60, "r": 90, "t": 90, "b": 30}}
     if table.empty:
         return base.empty(layout, "no trial has finished yet")
     loss_dim, colour = _loss_dimension(y, table[y].to_numpy(float))
@@ -157,10 +162,12 @@ def parallel(table, fields, metric):
     metric_values = table[metric].to_numpy(float)
     dims.append(loss_dim)
     if np.isfinite(metric_values).any():
-        dims.append({"label": _label(metric),
+        dims.append({"label": AXIS_LABELS.get(metric, metric),
                      "values": np.where(np.isfinite(metric_values), metric_values,
                                         np.nanmin(metric_values))})
     line = {"color": colour, "colorscale": "Viridis", "showscale": True,
-            "colorbar": {"title": {"text": "log10 loss", "side": "right"}, "thickness": 12}}
+            "colorbar": {"title": {"text": "log10 loss", "side": "right"}, "thickness": 12,
+                         "x": 1.06}}
     return go.Figure(data=[{"type": "parcoords", "dimensions": dims, "line": line,
-                            "labelangle": 0, "labelside": "top"}], layout=layout)
+                            "labelfont": {"size": 11}, "tickfont": {"size": 10}}],
+                     layout=layout)

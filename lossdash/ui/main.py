@@ -10,7 +10,7 @@ from lossdash import config, data, losses
 from lossdash.ui import sidebar, state, train_view
 
 ICON = Path(__file__).with_name("icon.png")  # a local file: no icon fetched from a font server
-VIEWS = ["Train", "Loss shapes", "Compare", "LR finder"]
+VIEWS = ["Train", "Loss shapes", "Compare", "LR finder", "Search"]
 UI_KEYS = {  # URL keys owned by widgets outside RunConfig, with their allowed values
     "view": VIEWS,
     "speed": list(train_view.SPEEDS),
@@ -27,7 +27,7 @@ UI_KEYS = {  # URL keys owned by widgets outside RunConfig, with their allowed v
 }
 
 
-UI_PREFIXES = ("start_x_", "start_y_", "race_lr_")  # per-surface and per-optimizer choices
+UI_PREFIXES = ("start_x_", "start_y_", "race_lr_", "search_")  # per-surface, -optimizer, search
 
 
 def url_notices(params):
@@ -161,6 +161,10 @@ def body():
         from lossdash.ui import shapes_view
 
         shapes_view.render(run)
+    elif view == "Search":
+        from lossdash.ui import search_view
+
+        search_view.render(cfg, run)
     else:
         from lossdash.ui import compare_view
 

@@ -55,6 +55,8 @@ def init_state():
     ss.setdefault("compare", None)  # lossdash.compare.Comparison or None
     ss.setdefault("lr_find", None)  # last LR range test result
     ss.setdefault("sweep", None)  # last LR sweep result
+    ss.setdefault("search", None)  # the settings search (lossdash.explore.search.Search) or None
+    ss.setdefault("search_applied", None)  # the trial "Use best" last put into the sidebar
 
 
 def run_key(cfg, data_token):

@@ -59,8 +59,8 @@ def test_parallel_axes_show_choices_log_rates_and_a_failed_tick():
     dims = {d.label: d for d in charts.parallel(TABLE, FIELDS, "accuracy").data[0].dimensions}
     opt = dims["optimizer"]
     assert list(opt.ticktext) == ["sgd", "adam"] and list(opt.values) == [0, 1, 0, 1]
-    np.testing.assert_allclose(dims["learning rate (log)"].values, np.log10(TABLE["lr"]))
-    loss = dims["final val loss (log)"]
+    np.testing.assert_allclose(dims["lr (log)"].values, np.log10(TABLE["lr"]))
+    loss = dims["val loss (log)"]
     assert loss.ticktext[-1] == charts.FAILED_TICK
     assert loss.values[2] == loss.tickvals[-1]  # the diverged trial sits on the failed tick
     np.testing.assert_allclose(loss.values[[0, 1, 3]], np.log10([0.4, 0.1, 1.0]))
