@@ -1,0 +1,28 @@
+"""The Search view in headless Chromium: a small search on the process pool shows its results.
+
+Waits on conditions only (the progress text, the charts' titles, the table's rows).
+"""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.e2e
+
+SMALL_SEARCH = "view=Search&max_epochs=20&search_trials=4&search_fields=lr&search_fields=optimizer"
+SEARCH_MS = 180_000  # four trials plus the pool's start on a busy two-core machine
+
+
+def test_a_search_streams_its_results_into_the_page(dash):
+    dash.open(SMALL_SEARCH)
+    dash.button("Start the search").click()
+    expect(dash.page.get_by_text(re.compile(r"of 4 trials done"))).to_be_visible()
+    expect(dash.page.get_by_text(re.compile(r"4 of 4 trials done; finished"))).to_be_visible(
+        timeout=SEARCH_MS)
+    dash.wait_charts("Learning rate against final val loss", "All trials")
+    table = dash.page.get_by_test_id("stDataFrame")
+    expect(table).to_have_count(1)
+    expect(dash.page.get_by_role("button", name=re.compile(r"^Use best: trial \d"))).to_be_enabled()
+    expect(dash.exceptions()).to_have_count(0)
+    expect(dash.errors()).to_have_count(0)
