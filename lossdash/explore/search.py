@@ -378,8 +378,10 @@ class Search:
 
     def eta(self):
         """Seconds left at the pace so far (None before the first trial finishes)."""
-        if not self.rows or self.done:
-            return None if not self.done else 0.0
+        if self.done:
+            return 0.0
+        if not self.rows:
+            return None
         return self.elapsed() / self.n_done * (self.n_trials - self.n_done)
 
     def table(self):

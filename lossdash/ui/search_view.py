@@ -181,11 +181,12 @@ def results(s):
     table = s.table()
     if table.empty:
         return
-    left, right = st.columns(2)
-    left.plotly_chart(charts.lr_vs_loss(table, s.fields), config=PLOT_CONFIG,
-                      key="search_lr_chart")
-    right.plotly_chart(charts.parallel(table, s.fields, s.metric), config=PLOT_CONFIG,
-                       key="search_parallel")
+    # One under the other: side by side, a 1024 px screen with the sidebar open leaves each
+    # about 300 px, where the legend covers the title and the parallel axes' labels collide.
+    st.plotly_chart(charts.lr_vs_loss(table, s.fields), config=PLOT_CONFIG,
+                    key="search_lr_chart")
+    st.plotly_chart(charts.parallel(table, s.fields, s.metric), config=PLOT_CONFIG,
+                    key="search_parallel")
     best = _best_settings(s, table)
     if best is not None:
         st.button(f"Use best: {best[1]}", on_click=_use_best, args=best, type="primary",
@@ -206,7 +207,7 @@ def live(s, ticking):
     timer stops and the view shows the finished state)."""
     if ticking and s.done:
         st.rerun()
-    c = st.columns([5, 1], vertical_alignment="bottom")
+    c = st.columns([3, 1], vertical_alignment="bottom")
     c[0].progress(s.n_done / max(s.n_trials, 1), text=_progress_text(s))
     c[1].button("Cancel", on_click=_cancel, disabled=s.done, icon=":material/stop:",
                 key="search_cancel", width="stretch")
