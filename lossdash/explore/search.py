@@ -404,12 +404,11 @@ class Search:
         if isinstance(spec, int):
             ctx = _pool_context()
             self._stop_event = ctx.Event()
-            with _one_blas_thread():
-                self._pool = cf.ProcessPoolExecutor(
-                    max_workers=spec, mp_context=ctx, initializer=_install,
-                    initargs=(self.data, self._stop_event),
-                )
-                return self._pool
+            self._pool = cf.ProcessPoolExecutor(
+                max_workers=spec, mp_context=ctx, initializer=_install,
+                initargs=(self.data, self._stop_event),
+            )
+            return self._pool
         return spec
 
     def _submit(self, number, changes):
@@ -427,8 +426,9 @@ class Search:
         client = self._client or _dask_client(self._executor)
         if client is not None:  # every worker gets the data once; trials carry a reference
             self._scattered = client.scatter(self.data, broadcast=True, hash=False)
-        for number, changes in enumerate(self.trials, 1):
-            self._futures[self._submit(number, changes)] = number
+        with _one_blas_thread():  # a pool starts its processes as the first trials arrive
+            for number, changes in enumerate(self.trials, 1):
+                self._futures[self._submit(number, changes)] = number
         return self
 
     def _stop_requested(self):
