@@ -52,6 +52,9 @@ HIGH_FACTOR = 10.0  # so is one that stayed past this many times its start for
 STAY_STEPS = 20  # this many steps in a row (a saturated model bouncing up there never returns;
 # an Adam spike that recovers is back under it sooner). A steady blow-up (x1.07 a step) stops at
 # ~10x its start, long before the numbers reach 1e5.
+RECENT_ROWS = 5_000  # history: the last this many rows are always kept whole
+MAX_ROWS = 20_000  # history: at most this many rows (~7 MB with 32 weight columns, 1.8 MB without)
+OLD_ROWS = 5_000  # when full, older rows are thinned to about this many (every k-th, k doubling)
 LOSS_FLOOR = 1e-8  # the start a ratio is taken against is at least this (a perfect start is 0)
 EVAL_MAX_ROWS = 2048  # history's train/val losses use a fixed sample of this many rows at most:
 # a full pass over 10,000 rows every epoch would cost a third of the training time
@@ -185,8 +188,9 @@ class Trainer:
         self.step_count = 0
         self.status = "running"
         self.message = ""
-        self._rows = np.zeros((1024, len(self.columns)))
+        self._rows = np.zeros((min(1024, MAX_ROWS), len(self.columns)))
         self._n_rows = 0
+        self._keep_every, self._keep_every_eval = 1, 1  # older rows' thinning (1 = none yet)
         self._last_eval = (math.nan, math.nan, math.nan, math.nan)
         self._first_loss = None
         self._start = None  # the full objective at the first evaluation
@@ -370,7 +374,7 @@ class Trainer:
 
     def _record(self, value, due, grad_norm, update_norm, lr):
         if self._n_rows == self._rows.shape[0]:
-            self._rows = np.concatenate([self._rows, np.zeros_like(self._rows)])
+            self._make_room()
         row = self._rows[self._n_rows]
         train_loss, val_loss, train_metric, val_metric = self._last_eval
         row[:11] = (
@@ -392,6 +396,41 @@ class Trainer:
             self._snapshot()
         self._n_rows += 1
         self._history_cache = None
+
+    def _make_room(self):
+        """Double the history buffer up to MAX_ROWS rows; once there, thin the older rows.
+
+        Like TensorBoard's reservoir, but deterministic: the last RECENT_ROWS rows stay whole;
+        of the rows before them, a row survives when its step is a multiple of ``k`` (counted
+        from step 1) or, for evaluation rows, when its evaluation's number is a multiple of
+        ``k_eval``; each of ``k`` and ``k_eval`` doubles until at most OLD_ROWS / 2 rows pass its
+        test. The first row and, in a mini-batch run, its evaluations (one per epoch) survive
+        longest. Memory is bounded by MAX_ROWS rows whatever the run's length.
+        """
+        size = self._rows.shape[0]
+        if size < MAX_ROWS:
+            grown = np.zeros((min(2 * size, MAX_ROWS), self._rows.shape[1]))
+            grown[:size] = self._rows
+            self._rows = grown
+            return
+        old = self._rows[: self._n_rows - RECENT_ROWS]
+        since_first = old[:, 0].astype(np.int64) - 1
+        evals = since_first // self.eval_every
+        is_eval = old[:, 5] != 0
+        while np.count_nonzero(since_first % self._keep_every == 0) > OLD_ROWS // 2:
+            self._keep_every *= 2
+        while np.count_nonzero(is_eval & (evals % self._keep_every_eval == 0)) > OLD_ROWS // 2:
+            self._keep_every_eval *= 2
+        keep = since_first % self._keep_every == 0
+        keep |= is_eval & (evals % self._keep_every_eval == 0)
+        kept = np.concatenate([np.flatnonzero(keep), np.arange(len(old), self._n_rows)])
+        self._rows[: len(kept)] = self._rows[kept]
+        self._n_rows = len(kept)
+
+    @property
+    def thinned(self):
+        """True once older history rows have been dropped (see ``_make_room``)."""
+        return self._keep_every > 1 or self._keep_every_eval > 1
 
     def _snapshot(self):
         self._n_due += 1

@@ -3,9 +3,10 @@
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from lossdash import config, data, losses, models, optimizers, schedules
+from lossdash import config, data, engine, losses, models, optimizers, schedules
 from lossdash.engine import HIGH_FACTOR, MAX_SNAPSHOTS, STAY_STEPS, Trainer
 
 
@@ -379,3 +380,56 @@ def test_lr_10_never_keeps_running_far_above_its_start(kind, loss, opt):
     start, recent = h["loss"].iloc[0], h["loss"].to_numpy()[-STAY_STEPS:]
     assert t.status != "running" or not (recent > HIGH_FACTOR * start).all()
     assert t.status != "converged" or h["train_loss"].iloc[-1] <= start
+
+
+# --------------------------------------------------------------------------- bounded history
+@pytest.fixture
+def small_history(monkeypatch):
+    """History limits 100x smaller, so a few thousand steps show what a million would."""
+    monkeypatch.setattr(engine, "MAX_ROWS", 200)
+    monkeypatch.setattr(engine, "RECENT_ROWS", 50)
+    monkeypatch.setattr(engine, "OLD_ROWS", 50)
+
+
+def long_run(steps, batch_size=None, eval_every=None):
+    ds = regression_set(n=40)
+    t = trainer_for(ds, lr=1e-4, batch_size=batch_size, eval_every=eval_every,
+                    max_epochs=10**9, tol=-1.0, gtol=0.0)
+    t.run_steps(steps)
+    return t
+
+
+def test_history_rows_stay_bounded_over_a_long_run(small_history):
+    t = long_run(20_000)
+    assert t.step_count == 20_000 and t.thinned
+    assert t._rows.shape[0] == 200 and len(t.history) <= 200
+
+
+def test_thinning_keeps_the_recent_steps_whole_and_the_first_row(small_history):
+    t = long_run(5_000)
+    steps = t.history["step"].to_numpy()
+    assert steps[0] == 1
+    np.testing.assert_array_equal(steps[-50:], np.arange(4_951, 5_001))
+    assert np.all(np.diff(steps) > 0)
+
+
+def test_thinned_rows_equal_the_rows_of_an_unthinned_run(small_history):
+    thin = long_run(1_000).history
+    engine.MAX_ROWS = 10**6  # the same run, nothing dropped
+    whole = long_run(1_000).history.set_index("step")
+    assert list(thin.columns) == list(whole.reset_index().columns)
+    pd.testing.assert_frame_equal(thin.set_index("step"), whole.loc[thin["step"]])
+
+
+def test_thinning_keeps_every_evaluation_of_a_minibatch_run(small_history):
+    t = long_run(1_000, batch_size=10, eval_every=40)  # 25 evaluations: under the budget
+    assert t.thinned and len(t.history) < 1_000
+    evals = t.history.loc[t.history["eval"], "step"].tolist()
+    assert evals == list(range(1, 1_000, 40))
+
+
+def test_a_tracked_models_snapshots_follow_the_thinned_history(small_history):
+    t = long_run(2_000)
+    steps, thetas = t.snapshots()
+    np.testing.assert_array_equal(steps, t.history["step"].to_numpy() - 1)
+    assert thetas.shape == (len(t.history), t.model.n_params)
