@@ -12,7 +12,7 @@ import time
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-SECTIONS = ("engine", "landscape", "sweep", "charts", "dashboard")
+SECTIONS = ("engine", "landscape", "sweep", "charts", "dashboard", "sessions", "memory")
 
 
 def main(argv=None):
