@@ -25,8 +25,9 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
+
+from lossdash.bench.server import wait_serving
 
 ROOT = Path(__file__).resolve().parents[2]
 COUNTS = (10, 20)
@@ -66,16 +67,8 @@ def start_server():
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
-                if r.read().strip() == b"ok":
-                    return proc, url
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("streamlit did not start within 90 s")
+    wait_serving(proc, url)
+    return proc, url
 
 
 def epoch(page) -> int:
