@@ -392,7 +392,8 @@ def _mb(n_bytes: int) -> str:
     return f"{n_bytes / 2**20:.1f} MB"
 
 
-def _too_big(n_bytes: int | None = None) -> DataError:
+def too_big(n_bytes: int | None = None) -> DataError:
+    """The message for a file over MAX_BYTES (``n_bytes``: its size, when known)."""
     size = "" if n_bytes is None else f" (it is {_mb(n_bytes)})"
     return DataError(
         f"the file is larger than the limit of {MAX_BYTES / 2**20:g} MB{size}: "
@@ -410,12 +411,12 @@ def _read_bytes(source) -> bytes:
             hint = " (to read CSV text, pass bytes or io.StringIO)" if "\n" in str(source) else ""
             raise DataError(f"there is no file at {str(source)[:200]!r}{hint}")
         if path.stat().st_size > MAX_BYTES:
-            raise _too_big(path.stat().st_size)
+            raise too_big(path.stat().st_size)
         data = path.read_bytes()
     elif hasattr(source, "read"):
         size = getattr(source, "size", None)  # Streamlit's UploadedFile knows its size
         if isinstance(size, int) and size > MAX_BYTES:
-            raise _too_big(size)
+            raise too_big(size)
         if hasattr(source, "seek"):
             try:
                 source.seek(0)  # an UploadedFile is read again on every rerun
@@ -429,7 +430,7 @@ def _read_bytes(source) -> bytes:
             f"expected a file path, bytes or an uploaded file, not {type(source).__name__}"
         )
     if len(data) > MAX_BYTES:
-        raise _too_big()
+        raise too_big()
     return data
 
 

@@ -18,11 +18,20 @@ the trainer in its session state and calls :meth:`Trainer.run_for` a slice of ti
 Outcomes (``status``):
 
 - ``running``: not finished.
-- ``converged``: the train loss changed by less than ``tol`` (relative) between two
-  evaluations, or the gradient norm fell under ``gtol``.
+- ``converged``: the full training objective (data loss on the training set, or on its fixed
+  evaluation sample, plus the penalty) changed by less than ``tol`` (relative) between two
+  evaluations, or its gradient norm fell under ``gtol``; and it is not above where it started.
+  One mini-batch's gradient is never the judge: a batch whose gradient vanishes only triggers a
+  check of the full gradient.
 - ``diverged``: the loss or a weight became non-finite, or the loss grew past
   ``DIVERGE_FACTOR`` times its starting value. The step that did it is undone and not recorded, so
   the history holds finite numbers only and the model keeps its last finite weights.
+  Caught earlier, and said in the same words: the loss is *diverging* when it passed
+  ``DIVERGING_FACTOR`` times its start and rose at each of the last ``RISE_STEPS`` steps, or
+  stayed past ``HIGH_FACTOR`` times its start for ``STAY_STEPS`` steps in a row (for
+  mini-batches the full objective must confirm it). A run that stops changing *above* its start
+  (its units saturated, its gradient vanished) ends ``diverged`` too: it is stuck somewhere worse
+  than it began, and a smaller learning rate is the fix.
 - ``max_epochs``: ``max_epochs`` epochs are done.
 """
 
@@ -37,6 +46,16 @@ import pandas as pd
 MAX_TRACKED_PARAMS = 32  # models this small get one history column per weight
 MAX_SNAPSHOTS = 400  # weight snapshots kept for distribution charts (thinned by 2 when full)
 DIVERGE_FACTOR = 1e8  # a loss this many times its start (or 1, if larger) counts as exploding
+DIVERGING_FACTOR = 1e3  # a loss past this many times its start that rose at each of the last
+RISE_STEPS = 5  # this many steps is diverging;
+HIGH_FACTOR = 10.0  # so is one that stayed past this many times its start for
+STAY_STEPS = 20  # this many steps in a row (a saturated model bouncing up there never returns;
+# an Adam spike that recovers is back under it sooner). A steady blow-up (x1.07 a step) stops at
+# ~10x its start, long before the numbers reach 1e5.
+RECENT_ROWS = 5_000  # history: the last this many rows are always kept whole
+MAX_ROWS = 20_000  # history: at most this many rows (~7 MB with 32 weight columns, 1.8 MB without)
+OLD_ROWS = 5_000  # when full, older rows are thinned to about this many (every k-th, k doubling)
+LOSS_FLOOR = 1e-8  # the start a ratio is taken against is at least this (a perfect start is 0)
 EVAL_MAX_ROWS = 2048  # history's train/val losses use a fixed sample of this many rows at most:
 # a full pass over 10,000 rows every epoch would cost a third of the training time
 ARMIJO_C = 1e-4  # sufficient-decrease constant of the backtracking line search
@@ -111,6 +130,9 @@ class Trainer:
         Backtracking (Armijo) line search: each step starts at the learning rate and halves it
         until ``J(theta - eta g) <= J(theta) - c eta |g|^2`` (plain gradient steps; the optimizer's
         own rule is not used). Meant for full-batch gradient descent.
+    catch_diverging : bool
+        Stop a diverging loss early (``DIVERGING_FACTOR``); the LR tools turn it off, keeping
+        only the non-finite and ``DIVERGE_FACTOR`` stops that their vectorized runs mirror.
     """
 
     def __init__(
@@ -128,6 +150,7 @@ class Trainer:
         gtol=1e-8,
         eval_every=None,
         line_search=False,
+        catch_diverging=True,
     ):
         self.model, self.loss, self.optimizer = model, loss, optimizer
         self.train, self.val = train, val
@@ -140,6 +163,7 @@ class Trainer:
         self.seed, self.max_epochs = int(seed), int(max_epochs)
         self.schedule, self.tol, self.gtol = schedule, float(tol), float(gtol)
         self.line_search = bool(line_search)
+        self.catch_diverging = bool(catch_diverging)
         self._eval_train = _eval_sample(train, seed)
         self._eval_val = None if val is None else _eval_sample(val, seed)
         self.base_lr = float(optimizer.lr)
@@ -164,10 +188,15 @@ class Trainer:
         self.step_count = 0
         self.status = "running"
         self.message = ""
-        self._rows = np.zeros((1024, len(self.columns)))
+        self._rows = np.zeros((min(1024, MAX_ROWS), len(self.columns)))
         self._n_rows = 0
+        self._keep_every, self._keep_every_eval = 1, 1  # older rows' thinning (1 = none yet)
         self._last_eval = (math.nan, math.nan, math.nan, math.nan)
         self._first_loss = None
+        self._start = None  # the full objective at the first evaluation
+        self._objective = math.nan  # the full objective at the last evaluation
+        self._eval_before = math.nan  # the train loss at the evaluation before the last
+        self._last_value, self._rises, self._high = math.inf, 0, 0
         self._order_X, self._order_y = self.train.X, self.train.y
         self._snap_steps, self._snaps, self._snap_stride, self._n_due = [], [], 1, 0
         self._history_cache = None
@@ -279,7 +308,20 @@ class Trainer:
 
         due = self.step_count % self.eval_every == 0
         if due:
+            self._eval_before = self._last_eval[0]
             self._last_eval = self._evaluate_all(value)
+            self._objective = self._last_eval[0] + float(model.penalty())
+            if self._start is None:
+                self._start = self._objective
+        if self.catch_diverging and self._diverging(value):
+            self.step_count += 1
+            self._record(value, due, grad_norm, 0.0, lr)
+            return self._diverge(
+                f"the loss grew from {self._start:.4g} to {value:.4g} and "
+                + (f"kept rising ({value / self._start:.3g} times its start)"
+                   if self._high < STAY_STEPS else
+                   f"stayed above {HIGH_FACTOR:g} times its start for {STAY_STEPS} steps")
+            )
 
         if self.line_search:
             lr = self._armijo(Xb, yb, value, grad, grad_norm, lr)
@@ -292,8 +334,28 @@ class Trainer:
 
         self.step_count += 1
         self._record(value, due, grad_norm, update_norm, lr)
-        self._check_finished(due, grad_norm)
+        self._check_finished(due, grad_norm, value)
         return True
+
+    def _diverging(self, value):
+        """Is the loss diverging: past DIVERGING_FACTOR x its start and rising RISE_STEPS steps
+        in a row, or past HIGH_FACTOR x its start for STAY_STEPS steps in a row?
+
+        Two counters, a few comparisons per step. A mini-batch's loss only raises the alarm:
+        the full objective (on the evaluation sample) must be past the mark too.
+        """
+        scale = max(abs(self._start), LOSS_FLOOR)
+        self._rises = self._rises + 1 if value > self._last_value else 0
+        self._last_value = value
+        self._high = self._high + 1 if value > HIGH_FACTOR * scale else 0
+        rising = self._rises >= RISE_STEPS and value > DIVERGING_FACTOR * scale
+        if not (rising or self._high >= STAY_STEPS):
+            return False
+        if self.batch_size is None:
+            return True
+        loss, _ = self.evaluate(self._eval_train)
+        mark = (DIVERGING_FACTOR if rising else HIGH_FACTOR) * scale
+        return loss + float(self.model.penalty()) > mark
 
     def _armijo(self, Xb, yb, value, grad, grad_norm, lr):
         """Backtrack from ``lr`` until the Armijo condition holds; take that plain step."""
@@ -312,7 +374,7 @@ class Trainer:
 
     def _record(self, value, due, grad_norm, update_norm, lr):
         if self._n_rows == self._rows.shape[0]:
-            self._rows = np.concatenate([self._rows, np.zeros_like(self._rows)])
+            self._make_room()
         row = self._rows[self._n_rows]
         train_loss, val_loss, train_metric, val_metric = self._last_eval
         row[:11] = (
@@ -335,6 +397,43 @@ class Trainer:
         self._n_rows += 1
         self._history_cache = None
 
+    def _make_room(self):
+        """Double the history buffer up to MAX_ROWS rows; once there, thin the older rows.
+
+        Like TensorBoard's reservoir, but deterministic: the last RECENT_ROWS rows stay whole;
+        of the rows before them, a row survives when its step is a multiple of ``k`` (counted
+        from step 1) or, for evaluation rows, when its evaluation's number is a multiple of
+        ``k_eval``; each of ``k`` and ``k_eval`` doubles until at most OLD_ROWS / 2 rows pass its
+        test. The first row and, in a mini-batch run, its evaluations (one per epoch) survive
+        longest. Memory is bounded by MAX_ROWS rows whatever the run's length.
+        """
+        size = self._rows.shape[0]
+        if size < MAX_ROWS:
+            grown = np.zeros((min(2 * size, MAX_ROWS), self._rows.shape[1]))
+            grown[:size] = self._rows
+            self._rows = grown
+            return
+        old = self._rows[: self._n_rows - RECENT_ROWS]
+        since_first = old[:, 0].astype(np.int64) - 1
+        evals = since_first // self.eval_every
+        is_eval = old[:, 5] != 0
+        while np.count_nonzero(since_first % self._keep_every == 0) > OLD_ROWS // 2:
+            self._keep_every *= 2
+        while np.count_nonzero(is_eval & (evals % self._keep_every_eval == 0)) > OLD_ROWS // 2:
+            self._keep_every_eval *= 2
+        keep = since_first % self._keep_every == 0
+        keep |= is_eval & (evals % self._keep_every_eval == 0)
+        kept = np.concatenate([np.flatnonzero(keep), np.arange(len(old), self._n_rows)])
+        thinned = np.zeros_like(self._rows)  # a new array: views from recorded() stay valid
+        thinned[: len(kept)] = self._rows[kept]
+        self._rows = thinned
+        self._n_rows = len(kept)
+
+    @property
+    def thinned(self):
+        """True once older history rows have been dropped (see ``_make_room``)."""
+        return self._keep_every > 1 or self._keep_every_eval > 1
+
     def _snapshot(self):
         self._n_due += 1
         if (self._n_due - 1) % self._snap_stride:
@@ -345,22 +444,47 @@ class Trainer:
             self._snap_steps, self._snaps = self._snap_steps[::2], self._snaps[::2]
             self._snap_stride *= 2
 
-    def _check_finished(self, due, grad_norm):
-        if grad_norm < self.gtol:
+    def _check_finished(self, due, grad_norm, value):
+        objective = self._settled(due, grad_norm, value)
+        if objective is not None and objective > self._start + 1e-9 * abs(self._start):
+            self.status = "diverged"
+            self.message = (
+                f"Training got stuck at step {self.step_count} (epoch {self.epoch:.1f}): the "
+                f"train loss stopped changing at {objective:.4g}, above the {self._start:.4g} "
+                f"it started from (its gradient vanished: the units saturated). The learning "
+                f"rate {self.optimizer.lr:g} threw the weights too far: try "
+                f"{self.optimizer.lr / 10:g} or smaller."
+            )
+        elif objective is not None:
             self.status = "converged"
-        elif due and self._n_rows > self.eval_every:
-            before = self._rows[self._n_rows - 1 - self.eval_every, 3]
-            now = self._last_eval[0]
-            if abs(now - before) <= self.tol * max(1.0, abs(before)):
-                self.status = "converged"
-        if self.status == "converged":
             self.message = (
                 f"Converged at step {self.step_count} (epoch {self.epoch:.1f}): the train loss "
-                f"stopped changing (gradient norm {grad_norm:.2g})."
+                f"stopped changing at {objective:.4g} (gradient norm {grad_norm:.2g})."
             )
         elif self.step_count >= self.max_epochs * self.steps_per_epoch:
             self.status = "max_epochs"
             self.message = f"Finished {self.max_epochs} epochs."
+
+    def _settled(self, due, grad_norm, value):
+        """The full objective if training has stopped changing it, else None.
+
+        Settled: the gradient of the full objective is under ``gtol`` (a mini-batch's gradient
+        under it only asks for the full one: a single well-fitted row proves nothing), or the
+        objective changed by at most ``tol`` (relative) since the previous evaluation.
+        """
+        if grad_norm < self.gtol:
+            if self.batch_size is None:
+                return value  # the step's loss is the full objective
+            ev = self._eval_train
+            value, _ = self.model.loss_and_grads(ev.X, ev.y, self.loss)
+            grad = self.model.grad
+            if math.sqrt(float(grad @ grad)) < self.gtol:
+                return value
+        if due:
+            before, now = self._eval_before, self._last_eval[0]
+            if abs(now - before) <= self.tol * max(1.0, abs(before)):
+                return self._objective
+        return None
 
     # ------------------------------------------------------------------ many steps
     def run_steps(self, n):

@@ -3,10 +3,11 @@
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from lossdash import data, losses, models, optimizers, schedules
-from lossdash.engine import MAX_SNAPSHOTS, Trainer
+from lossdash import config, data, engine, losses, models, optimizers, schedules
+from lossdash.engine import HIGH_FACTOR, MAX_SNAPSHOTS, STAY_STEPS, Trainer
 
 
 def regression_set(n=200, d=3, seed=0):
@@ -264,3 +265,171 @@ def test_regression_metric_is_r2_and_classification_metric_is_accuracy():
     assert t.evaluate()[1] == pytest.approx(
         1 - np.var(ds.y - t.model.forward(ds.X)) / np.var(ds.y), rel=1e-9
     )
+
+
+# ------------------------------------------------------------------ stops that tell the truth
+def config_trainer(**changes):
+    cfg = config.RunConfig(**changes)
+    train, val, _ = config.prepare(cfg, config.make_dataset(cfg))
+    return config.build_trainer(cfg, train, val)
+
+
+def test_a_vanishing_minibatch_gradient_is_not_convergence():
+    """The reported case: batch 3's gradient is 2e-15 while the full loss has risen."""
+    t = config_trainer(dataset="moons", noise=0.1, n_samples=200, loss="bce",
+                       optimizer="rmsprop", lr=1.0, batch_size=1)
+    t.run_steps(3)
+    assert t.history["grad_norm"].iloc[-1] < t.gtol
+    assert t.status == "running"
+
+
+def test_a_minibatch_run_never_converges_above_its_start():
+    t = config_trainer(dataset="moons", noise=0.1, n_samples=200, loss="bce",
+                       optimizer="rmsprop", lr=1.0, batch_size=1, max_epochs=20)
+    t.run_epochs(20)
+    start = t.history["train_loss"].iloc[0]
+    assert t.status != "converged" or t.evaluate()[0] <= start
+
+
+def test_a_run_that_settles_above_its_start_is_reported_stuck():
+    ds = regression_set()
+    t = trainer_for(ds, lr=1.2, tol=10.0)  # lr 1.2 overshoots; tol 10: settled at step 2
+    t.run_steps(5)
+    h = t.history
+    assert h["loss"].iloc[1] > h["loss"].iloc[0]
+    assert t.status == "diverged" and t.step_count == 2
+    assert "stuck" in t.message and "try 0.12 or smaller" in t.message
+
+
+def test_full_batch_gd_settling_below_its_start_converges():
+    ds = regression_set()
+    t = trainer_for(ds, lr=0.1, tol=1e-3, max_epochs=10_000)
+    t.run_epochs(10_000)
+    assert t.status == "converged" and t.history["loss"].iloc[-1] < t.history["loss"].iloc[0]
+
+
+def test_linear_mse_on_polynomial_at_lr_1_stops_diverging_before_1e5():
+    t = config_trainer(dataset="polynomial", lr=1.0)
+    t.run_steps(1000)
+    h = t.history
+    assert t.status == "diverged" and len(h) < 200
+    assert h["loss"].max() < 1e5 and h["loss"].iloc[-1] > HIGH_FACTOR * h["loss"].iloc[0]
+    assert "learning rate 1 is too large" in t.message and "0.1 or smaller" in t.message
+    assert np.isfinite(t.model.theta).all()
+
+
+def test_a_minibatch_blow_up_is_caught_on_the_full_loss():
+    t = config_trainer(dataset="polynomial", lr=1.0, batch_size=16)
+    t.run_steps(3000)
+    assert t.status == "diverged"
+    assert t.evaluate()[0] > HIGH_FACTOR * t.history["train_loss"].iloc[0]
+    assert t.history["loss"].max() < 1e5
+
+
+def test_a_spike_that_comes_back_is_not_divergence():
+    """Adam's first steps at lr 0.5 overshoot (the loss jumps far up) and then recover."""
+    ds = regression_set()
+    t = trainer_for(ds, opt="adam", lr=0.5, max_epochs=400)
+    t.run_epochs(400)
+    assert t.status != "diverged"
+    assert t.history["loss"].iloc[-1] < t.history["loss"].iloc[0]
+
+
+MATRIX_SETS = {
+    "regression": data.generate("polynomial", n_samples=200, noise=0.1, seed=0),
+    "classification": data.generate("moons", n_samples=200, noise=0.1, seed=0),
+}
+MATRIX = [(kind, loss, opt) for kind in ("linear", "mlp") for loss in losses.names()
+          for opt in optimizers.names()]
+
+
+def matrix_trainer(kind, loss, opt, lr):
+    ds = MATRIX_SETS[losses.get(loss).task]
+    k = ds.n_classes if loss == "cross_entropy" else 1
+    model = models.make(kind, ds.n_features, n_outputs=k,
+                        hidden=(8,) if kind == "mlp" else (), seed=0)
+    return Trainer(model, losses.get(loss), optimizers.get(opt, lr), ds, max_epochs=10**6)
+
+
+def run_quietly(trainer, steps):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        trainer.run_steps(steps)
+    return trainer.history
+
+
+@pytest.mark.parametrize(("kind", "loss", "opt"), MATRIX, ids=["-".join(m) for m in MATRIX])
+def test_huge_learning_rates_stop_within_50_steps(kind, loss, opt):
+    for lr in (1e3, 1e6):
+        t = matrix_trainer(kind, loss, opt, lr)
+        h = run_quietly(t, 50)
+        assert t.status in ("diverged", "converged"), (lr, t.status)
+        if t.status == "diverged":
+            assert "smaller" in t.message
+        else:  # adagrad's shrinking steps may bring it back: then it settles below its start
+            assert h["train_loss"].iloc[-1] <= h["train_loss"].iloc[0]
+        assert np.isfinite(h.drop(columns=["eval"]).to_numpy()).all()
+        assert np.isfinite(t.model.theta).all()
+
+
+@pytest.mark.parametrize(("kind", "loss", "opt"), MATRIX, ids=["-".join(m) for m in MATRIX])
+def test_lr_10_never_keeps_running_far_above_its_start(kind, loss, opt):
+    t = matrix_trainer(kind, loss, opt, 10.0)
+    h = run_quietly(t, 500)
+    assert np.isfinite(h.drop(columns=["eval"]).to_numpy()).all()
+    start, recent = h["loss"].iloc[0], h["loss"].to_numpy()[-STAY_STEPS:]
+    assert t.status != "running" or not (recent > HIGH_FACTOR * start).all()
+    assert t.status != "converged" or h["train_loss"].iloc[-1] <= start
+
+
+# --------------------------------------------------------------------------- bounded history
+@pytest.fixture
+def small_history(monkeypatch):
+    """History limits 100x smaller, so a few thousand steps show what a million would."""
+    monkeypatch.setattr(engine, "MAX_ROWS", 200)
+    monkeypatch.setattr(engine, "RECENT_ROWS", 50)
+    monkeypatch.setattr(engine, "OLD_ROWS", 50)
+
+
+def long_run(steps, batch_size=None, eval_every=None):
+    ds = regression_set(n=40)
+    t = trainer_for(ds, lr=1e-4, batch_size=batch_size, eval_every=eval_every,
+                    max_epochs=10**9, tol=-1.0, gtol=0.0)
+    t.run_steps(steps)
+    return t
+
+
+def test_history_rows_stay_bounded_over_a_long_run(small_history):
+    t = long_run(20_000)
+    assert t.step_count == 20_000 and t.thinned
+    assert t._rows.shape[0] == 200 and len(t.history) <= 200
+
+
+def test_thinning_keeps_the_recent_steps_whole_and_the_first_row(small_history):
+    t = long_run(5_000)
+    steps = t.history["step"].to_numpy()
+    assert steps[0] == 1
+    np.testing.assert_array_equal(steps[-50:], np.arange(4_951, 5_001))
+    assert np.all(np.diff(steps) > 0)
+
+
+def test_thinned_rows_equal_the_rows_of_an_unthinned_run(small_history):
+    thin = long_run(1_000).history
+    engine.MAX_ROWS = 10**6  # the same run, nothing dropped
+    whole = long_run(1_000).history.set_index("step")
+    assert list(thin.columns) == list(whole.reset_index().columns)
+    pd.testing.assert_frame_equal(thin.set_index("step"), whole.loc[thin["step"]])
+
+
+def test_thinning_keeps_every_evaluation_of_a_minibatch_run(small_history):
+    t = long_run(1_000, batch_size=10, eval_every=40)  # 25 evaluations: under the budget
+    assert t.thinned and len(t.history) < 1_000
+    evals = t.history.loc[t.history["eval"], "step"].tolist()
+    assert evals == list(range(1, 1_000, 40))
+
+
+def test_a_tracked_models_snapshots_follow_the_thinned_history(small_history):
+    t = long_run(2_000)
+    steps, thetas = t.snapshots()
+    np.testing.assert_array_equal(steps, t.history["step"].to_numpy() - 1)
+    assert thetas.shape == (len(t.history), t.model.n_params)

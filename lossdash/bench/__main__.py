@@ -12,7 +12,8 @@ import time
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-SECTIONS = ("engine", "landscape", "sweep", "charts", "dashboard", "search")
+SECTIONS = ("engine", "landscape", "sweep", "charts", "dashboard", "search", "sessions",
+            "memory")
 
 
 def main(argv=None):

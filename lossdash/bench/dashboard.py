@@ -27,10 +27,10 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 from lossdash import config
+from lossdash.bench.server import wait_serving
 
 ROOT = Path(__file__).resolve().parents[2]
 WINDOW_S = 6.0  # seconds of live training per measurement
@@ -99,15 +99,8 @@ def _serve():
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
-                if r.read().strip() == b"ok":
-                    return proc, url
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("streamlit did not start")
+    wait_serving(proc, url, 60.0)
+    return proc, url
 
 
 class Wire:

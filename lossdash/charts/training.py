@@ -81,8 +81,21 @@ def param_columns(history: pd.DataFrame) -> list[str]:
     return [c for c in history.columns if PARAM_COLUMN.match(str(c))]
 
 
+THINNED_COLUMN = "steps_dropped_before"  # the CSV's note that a long run's history was thinned
+
+
 def history_csv(history: pd.DataFrame) -> bytes:
-    """The history as UTF-8 CSV bytes, one row per step, for ``st.download_button``."""
+    """The history as UTF-8 CSV bytes, one row per recorded step, for ``st.download_button``.
+
+    A long run's older steps are thinned (``lossdash.engine.MAX_ROWS``); then the CSV says so
+    with one more column, ``steps_dropped_before``: how many steps were left out between the
+    row before and this one (0 where none were).
+    """
+    if "step" in history.columns and len(history) > 1:
+        steps = history["step"].to_numpy()
+        gaps = np.maximum(np.diff(steps, prepend=steps[0] - 1) - 1, 0)
+        if gaps.any():
+            history = history.assign(**{THINNED_COLUMN: gaps})
     buffer = io.StringIO()
     history.to_csv(buffer, index=False)
     return buffer.getvalue().encode("utf-8")

@@ -94,6 +94,7 @@ def replica(source, train=None, max_epochs=FOREVER):
         seed=source.seed,
         max_epochs=max_epochs,
         schedule=source.schedule,
+        catch_diverging=False,  # the vectorized sweep mirrors only the hard divergence stops
         **NEVER_CONVERGE,
     )
 

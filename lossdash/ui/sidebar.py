@@ -101,9 +101,12 @@ def csv_section():
     ss = st.session_state
     upload = st.file_uploader(
         "CSV file", type=["csv", "txt", "tsv"], key="csv_file",
-        help=f"Up to {data.MAX_ROWS:,} rows and {data.MAX_COLUMNS:,} columns. "
-        "The first row must name the columns.",
+        help=f"Up to {data.MAX_BYTES / 2**20:g} MB, {data.MAX_ROWS:,} rows and "
+        f"{data.MAX_COLUMNS:,} columns. The first row must name the columns.",
     )
+    if upload is not None and upload.size > data.MAX_BYTES:  # refused before a byte is read
+        st.error(f"**{upload.name}**: {data.too_big(upload.size)}")
+        upload = None
     if upload is not None:
         raw = upload.getvalue()
         try:

@@ -358,4 +358,6 @@ def render(run):
         mime="text/csv",
         icon=":material/download:",
         on_click="ignore",
+        help=f"One row per step. A long run keeps its last {engine.RECENT_ROWS:,} steps whole and "
+        f"thins older ones; the CSV then has a {charts.THINNED_COLUMN} column.",
     )

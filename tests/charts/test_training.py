@@ -421,6 +421,13 @@ def test_history_csv_round_trips_the_history():
     np.testing.assert_allclose(back["loss"], h["loss"])
 
 
+def test_history_csv_of_a_thinned_history_says_how_many_steps_each_row_skips():
+    h = make_history(30).iloc[[0, 4, 8, 9, 10]]  # steps 1, 5, 9, 10, 11
+    back = pd.read_csv(io.BytesIO(charts.history_csv(h)))
+    assert back[charts.THINNED_COLUMN].tolist() == [0, 3, 3, 0, 0]
+    assert list(back.columns) == [*h.columns, charts.THINNED_COLUMN]
+
+
 # ---------------------------------------------------------------------------------------------
 # properties shared by every chart
 

@@ -12,6 +12,7 @@ fails them, so CI cannot pass without having run them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -20,6 +21,7 @@ import sys
 import urllib.error
 import urllib.request
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -107,12 +109,24 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
-    """The base URL of ``streamlit run app.py`` started from the repository root."""
+@dataclass(frozen=True)
+class Server:
+    """A running ``streamlit run app.py``: its base URL, its process and its log file."""
+
+    url: str
+    proc: subprocess.Popen
+    log: Path
+
+
+@contextlib.contextmanager
+def streamlit_server(log: Path):
+    """Start ``streamlit run app.py`` from the repository root on a free port; stop it after.
+
+    The session's shared server is ``app_url``; a test that must read its own server's threads
+    or log (``/proc/<pid>/task``) starts one with this.
+    """
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    log = tmp_path_factory.mktemp("streamlit") / "server.log"
     command = [
         sys.executable, "-m", "streamlit", "run", "app.py",
         "--server.headless", "true",
@@ -129,9 +143,16 @@ def app_url(tmp_path_factory):
         )  # fmt: skip
     try:
         _wait_until_healthy(proc, url, log)
-        yield url
+        yield Server(url, proc, log)
     finally:
         _stop(proc)
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory):
+    """The base URL of ``streamlit run app.py`` started from the repository root."""
+    with streamlit_server(tmp_path_factory.mktemp("streamlit") / "server.log") as server:
+        yield server.url
 
 
 # --------------------------------------------------------------------------- the browser

@@ -366,3 +366,25 @@ def test_a_run_rebuilt_while_playing_keeps_playing_and_says_why():
     assert any("optimizer changed (sgd → adam)" in t.value for t in at.toast)
     button(at, "Pause").click().run()
     assert not at.session_state["run"].playing
+
+
+def test_the_csv_uploader_states_the_size_limit():
+    at = start(dataset="csv")
+    assert "Up to 50 MB" in at.file_uploader[0].help
+
+
+def test_a_file_over_the_limit_is_refused_before_it_is_read(monkeypatch):
+    from lossdash import data
+    from lossdash.ui import sidebar
+
+    def never(raw):
+        raise AssertionError("the file was read")
+
+    monkeypatch.setattr(data, "MAX_BYTES", 1000)  # the same code path as 50 MB, in 2 KB
+    monkeypatch.setattr(sidebar, "read_upload", never)
+    at = start(dataset="csv")
+    rows = "\n".join(f"{i},{2 * i}" for i in range(300)).encode()
+    at.file_uploader[0].upload("big.csv", b"x,y\n" + rows, "text/csv").run()
+    assert not at.exception
+    assert "big.csv" in at.error[0].value and "larger than the limit of" in at.error[0].value
+    assert at.session_state["run"] is None

@@ -1,0 +1,162 @@
+"""Many users at once (``python -m lossdash.bench sessions``): 10 and 20 browser sessions of
+one ``streamlit run app.py``, all playing.
+
+For each count ``n`` a fresh server is started and ``n`` headless Chromium sessions open their
+own links (their own learning rate and seed; batches of 8 on the noisy plane; speed ``max``)
+and press Play. Printed:
+
+- steps/s per session: each page's epochs (10 steps each) over ``WATCH_S`` seconds, the
+  median and the slowest;
+- the server's threads (``/proc/<pid>/task``) and RSS before the sessions (after one warm-up
+  session, which starts the server's lazily created threads), while all play, and after the
+  browsers close: the seconds until the thread count is back, and the RSS then;
+- the RSS once Streamlit has let go of the closed sessions. Streamlit keeps a closed session's
+  state ``server.disconnectedSessionTTL`` seconds (120 by default) so that a dropped connection
+  can resume its run; the bench's server uses ``TTL_S`` so this is seen within the bench. Expired
+  sessions are dropped at the next connection, so one probe session is opened and closed.
+
+Printed, never asserted: the machine is shared.
+"""
+
+from __future__ import annotations
+
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from lossdash.bench.server import wait_serving
+
+ROOT = Path(__file__).resolve().parents[2]
+COUNTS = (10, 20)
+WATCH_S = 10.0  # seconds of training measured while every session plays
+TTL_S = 10  # the bench server's server.disconnectedSessionTTL (Streamlit's default: 120)
+THREADS_BACK_S = 30.0  # the longest the bench waits for the threads to be back
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+# Mini-batches of 8 of the noisy plane's 80 training rows: the loss keeps moving, no run stops.
+SETUP = ("dataset=plane&noise=0.5&batch_size=8&max_epochs=100000&speed=max"
+         "&show_landscape=false")
+STEPS_PER_EPOCH = 10
+LOAD_MS = 120_000  # a page load on a busy machine with 20 sessions playing
+
+
+def threads(pid: int) -> int:
+    return len(list(Path(f"/proc/{pid}/task").iterdir()))
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def start_server():
+    """``streamlit run app.py`` on a free port; returns ``(process, url)`` once it answers."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.fileWatcherType", "none",
+         "--server.disconnectedSessionTTL", str(TTL_S), "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    wait_serving(proc, url)
+    return proc, url
+
+
+def epoch(page) -> int:
+    box = page.get_by_test_id("stMetric").filter(has_text="Epoch")
+    return int(box.get_by_test_id("stMetricValue").inner_text().replace(",", ""))
+
+
+def open_page(browser, url: str, query: str):
+    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    page.set_default_timeout(LOAD_MS)
+    page.goto(f"{url}/?{query}")
+    page.wait_for_selector("[data-test-script-state='notRunning']")
+    return page
+
+
+def close_all(pages) -> None:
+    for page in pages:
+        page.context.close()
+
+
+def wait_threads(pid: int, limit: int, seconds: float) -> tuple[int, float]:
+    """(thread count, seconds waited) once the count is at most ``limit`` (or time is up)."""
+    start = time.monotonic()
+    while threads(pid) > limit and time.monotonic() - start < seconds:
+        time.sleep(0.25)
+    return threads(pid), time.monotonic() - start
+
+
+def bench_sessions(browser, n: int) -> dict:
+    proc, url = start_server()
+    pid = proc.pid
+    try:
+        close_all([open_page(browser, url, SETUP)])  # warm-up: lazily started threads
+        time.sleep(2.0)
+        fig = {"threads_before": threads(pid), "rss_before": rss_mb(pid)}
+        pages = [open_page(browser, url, f"{SETUP}&lr={0.001 * (i + 1):g}&seed={i}")
+                 for i in range(n)]
+        for page in pages:
+            page.get_by_role("button", name="Play", exact=True).click()
+        for page in pages:
+            page.wait_for_function("""() => [...document.querySelectorAll(
+                '[data-testid="stMetric"]')].some(m => m.innerText.startsWith('Epoch')
+                && !/\\n0$/.test(m.innerText.trim()))""")
+        first = [(epoch(p), time.monotonic()) for p in pages]
+        time.sleep(WATCH_S)
+        rates = [(epoch(p) - e0) * STEPS_PER_EPOCH / (time.monotonic() - t0)
+                 for p, (e0, t0) in zip(pages, first, strict=True)]
+        fig.update(threads_during=threads(pid), rss_during=rss_mb(pid),
+                   rate_median=statistics.median(rates), rate_min=min(rates))
+        close_all(pages)
+        fig["threads_after"], fig["threads_back_s"] = wait_threads(
+            pid, fig["threads_before"], THREADS_BACK_S)
+        fig["rss_after"] = rss_mb(pid)
+        time.sleep(TTL_S + 2)  # Streamlit's reconnect window for closed sessions ends
+        close_all([open_page(browser, url, SETUP)])  # the next connection drops expired ones
+        time.sleep(2.0)
+        fig["rss_freed"] = rss_mb(pid)
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    fig["tracebacks"] = err.decode(errors="replace").count("Traceback")
+    return fig
+
+
+def run(counts=COUNTS):
+    if not Path(CHROMIUM).exists():
+        print("sessions: skipped (no /usr/bin/chromium; apt-get install chromium)")
+        return []
+    from playwright.sync_api import sync_playwright
+
+    print("sessions: n browser sessions of one server, all playing (batch 8, speed max)")
+    print(f"{'n':>3s} {'steps/s/session':>16s} {'slowest':>8s} {'threads before/during/after':>28s}"
+          f" {'back in s':>9s} {'RSS MB before/during/after/freed':>33s} {'tracebacks':>10s}")
+    rows = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for n in counts:
+                f = bench_sessions(browser, n)
+                rows.append((n, f))
+                threads_ = f"{f['threads_before']}/{f['threads_during']}/{f['threads_after']}"
+                rss = (f"{f['rss_before']:.0f}/{f['rss_during']:.0f}/{f['rss_after']:.0f}/"
+                       f"{f['rss_freed']:.0f}")
+                print(f"{n:3d} {f['rate_median']:16,.0f} {f['rate_min']:8,.0f} {threads_:>28s}"
+                      f" {f['threads_back_s']:9.1f} {rss:>33s} {f['tracebacks']:10d}",
+                      flush=True)
+        finally:
+            browser.close()
+    print(f"  (freed: {TTL_S} s after closing, Streamlit's reconnect window on this server; "
+          "the default is 120 s)")
+    return rows
