@@ -126,7 +126,8 @@ MAX_LISTED = 10  # a notice lists this many problems, then says how many more th
 def shorten(value, limit=SHOWN_CHARS):
     """``value`` as text of at most ``limit`` characters, to quote it in a notice."""
     if isinstance(value, int) and value.bit_length() > 100:  # str() of a huge int is slow
-        return f"a number of about {int(value.bit_length() * math.log10(2)) + 1} digits"
+        digits = int(value.bit_length() * math.log10(2))  # the count is this or one more
+        return f"a {digits + (abs(value) >= 10**digits)}-digit number"
     text = value if isinstance(value, str) else repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -151,8 +152,8 @@ def parse_hidden(text):
         ) from None
     if not sizes or len(sizes) > MAX_HIDDEN_LAYERS or not all(1 <= s <= MAX_WIDTH for s in sizes):
         raise ConfigError(
-            f"hidden layers {shorten(text)!r}: give 1 to {MAX_HIDDEN_LAYERS} layers of 1 to {MAX_WIDTH} "
-            "neurons each, e.g. 8,8"
+            f"hidden layers {shorten(text)!r}: give 1 to {MAX_HIDDEN_LAYERS} layers of 1 to "
+            f"{MAX_WIDTH} neurons each, e.g. 8,8"
         )
     return sizes
 
@@ -169,15 +170,15 @@ CHOICES = {  # fields whose value must be one of a list (a function, so registri
 }
 
 
-def _number(raw, what):
+def _number(raw, kind="number"):
     try:
         value = float(raw)
     except (TypeError, ValueError):
-        raise ValueError(f"expected {what}") from None
+        raise ValueError(f"expected a {kind}") from None
     except OverflowError:  # an integer beyond 1e308
         value = math.inf
     if not math.isfinite(value):
-        raise ValueError(f"expected {what} that is finite, not infinity or NaN")
+        raise ValueError(f"expected a finite {kind}, not infinity or NaN")
     return value
 
 
@@ -190,7 +191,7 @@ def _whole(raw):
             return int(raw.strip())  # exact; the text is at most MAX_TEXT characters
         except ValueError:
             pass
-    value = _number(raw, "a whole number")
+    value = _number(raw, "whole number")
     if not value.is_integer():
         raise ValueError("expected a whole number")
     return int(value)
@@ -227,7 +228,7 @@ def _coerce(field, raw):
     if field.type in ("int", int):
         return _whole(raw)
     if field.type in ("float", float):
-        return _number(raw, "a number")
+        return _number(raw)
     return str(raw)
 
 
