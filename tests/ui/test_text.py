@@ -2,19 +2,20 @@
 
 import pytest
 
+from lossdash.ui.text import WORD_JOINER as WJ
 from lossdash.ui.text import inert
 
 
 @pytest.mark.parametrize(
     ("text", "escaped"),
     [
-        ("[fix](http://example.com)", r"\[fix\]\(http\://example.com\)"),
-        ("![p](http://h/p.png)", r"\!\[p\]\(http\://h/p.png\)"),
+        ("[fix](http://example.com)", rf"\[fix\]\(http:{WJ}//example.com\)"),
+        ("![p](http://h/p.png)", rf"\!\[p\]\(http:{WJ}//h/p.png\)"),
         ("<img src=x onerror=alert(1)>", r"\<img src=x onerror=alert\(1\)\>"),
         ("*b* _i_ `c` ~s~ $x$", r"\*b\* \_i\_ \`c\` \~s\~ \$x\$"),
-        (":red[x] :material/home:", r"\:red\[x\] \:material/home\:"),
+        (":red[x] :material/home:", rf":{WJ}red\[x\] :{WJ}material/home:{WJ}"),
         ("&lt; a|b #h", r"\&lt; a\|b \#h"),
-        ("www.example.com me@example.com", r"www\.example.com me\@example.com"),
+        ("www.example.com me@example.com", f"www{WJ}.example.com me{WJ}@example.com"),
         ("back\\slash", r"back\\slash"),
     ],
 )
