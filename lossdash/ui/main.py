@@ -30,6 +30,7 @@ UI_KEYS = {  # URL keys owned by widgets outside RunConfig, with their allowed v
 
 
 UI_PREFIXES = ("start_x_", "start_y_", "race_lr_")  # per-surface and per-optimizer choices
+KNOWN_KEYS = {*config.FIELDS, *UI_KEYS, None}
 
 
 def url_problems(params):
@@ -57,7 +58,8 @@ def url_problems(params):
     if dataset == "csv":
         problems.append((None, "this link used an uploaded CSV, which links cannot carry: "
                                "upload the file again"))
-    return problems
+    # Settings that fell back to defaults first: a notice cut after ten must still show them.
+    return sorted(problems, key=lambda problem: problem[0] not in KNOWN_KEYS)
 
 
 def hostile(key, raw):

@@ -50,3 +50,8 @@ def test_good_url_values_give_no_notice():
 def test_the_url_check_answers_any_text_with_short_notices(params):
     notices = main.url_notices(params)
     assert all(isinstance(n, str) and len(n) < 400 for n in notices)
+
+
+def test_settings_that_fell_back_come_before_unknown_keys():
+    params = {**{f"extra{i}": "1" for i in range(12)}, "seed": "inf"}
+    assert main.url_notices(params)[0].startswith("seed='inf'")
