@@ -38,22 +38,32 @@ def message(what, err):
             "again, press Reset, or undo the last change.")
 
 
-def callback(what):
-    """Decorator for a widget callback: an error becomes a message on the next run."""
+def _guard(what, fallback):
+    """Decorator: an unexpected error of the function is logged and handed to
+    ``fallback(err, *args, **kwargs)`` (with the function's arguments); it returns None."""
 
     def wrap(fn):
         @functools.wraps(fn)
         def guarded(*args, **kwargs):
             try:
                 return fn(*args, **kwargs)
-            except Exception as err:  # the callback's last line of defence
+            except Exception as err:  # the last line of defence
                 log.warning("%s failed", what, exc_info=True)
-                st.session_state.setdefault(MESSAGES, []).append(message(what, err))
+                fallback(err, *args, **kwargs)
                 return None
 
         return guarded
 
     return wrap
+
+
+def callback(what):
+    """Decorator for a widget callback: an error becomes a message on the next run."""
+
+    def keep(err, *args, **kwargs):
+        st.session_state.setdefault(MESSAGES, []).append(message(what, err))
+
+    return _guard(what, keep)
 
 
 def show_messages():
@@ -69,40 +79,31 @@ def fragment(what, on_error=None):
     is paused, so its next frame does not fail again).
     """
 
-    def wrap(body):
-        @functools.wraps(body)
-        def guarded(*args, **kwargs):
-            try:
-                return body(*args, **kwargs)
-            except Exception as err:  # the fragment's last line of defence
-                log.warning("%s failed", what, exc_info=True)
-                if on_error is not None:
-                    on_error(*args, **kwargs)
-                st.error(message(what, err), icon=":material/error:")
-                return None
+    def show(err, *args, **kwargs):
+        if on_error is not None:
+            on_error(*args, **kwargs)
+        st.error(message(what, err), icon=":material/error:")
 
-        return guarded
+    return _guard(what, show)
 
-    return wrap
+
+def _pause(err, run, *args):
+    run.problem = message("Training", err)
+    run.playing = False
 
 
 def thread(target):
     """``target(run)`` for a training thread: an error pauses ``run`` (``run.playing = False``)
     and leaves the message in ``run.problem`` instead of killing the thread with a traceback.
     No Streamlit call is made here (the thread has no script context)."""
+    guarded = _guard("the training thread", _pause)(target)
 
     @functools.wraps(target)
-    def guarded(run, *args):
-        try:
-            run.problem = None
-            return target(run, *args)
-        except Exception as err:  # the thread's last line of defence
-            log.warning("the training thread failed", exc_info=True)
-            run.problem = message("Training", err)
-            run.playing = False
-            return None
+    def start(run, *args):
+        run.problem = None  # a fresh start forgets the last failure
+        return guarded(run, *args)
 
-    return guarded
+    return start
 
 
 def show_run_problem(run):
