@@ -117,6 +117,27 @@ LIMITS = {  # (low, high) for numeric fields: the UI's widget ranges and the val
 }
 MAX_HIDDEN_LAYERS = 6
 MAX_WIDTH = 256
+MAX_TEXT = 200  # no setting's text is longer: a longer value is refused before it is parsed
+MAX_SETUP_CHARS = 1_000_000  # an exported setup is ~1 kB: a bigger file is refused unread
+SHOWN_CHARS = 40  # a value quoted in a notice is cut to this many characters
+MAX_LISTED = 10  # a notice lists this many problems, then says how many more there are
+
+
+def shorten(value, limit=SHOWN_CHARS):
+    """``value`` as text of at most ``limit`` characters, to quote it in a notice."""
+    if isinstance(value, int) and value.bit_length() > 100:  # str() of a huge int is slow
+        digits = int(value.bit_length() * math.log10(2))  # the count is this or one more
+        return f"a {digits + (abs(value) >= 10**digits)}-digit number"
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def listed(problems, limit=MAX_LISTED):
+    """The first ``limit`` problems, then one line saying how many more there are."""
+    problems = list(problems)
+    if len(problems) <= limit:
+        return problems
+    return [*problems[:limit], f"and {len(problems) - limit:,} more"]
 
 
 def parse_hidden(text):
@@ -126,16 +147,18 @@ def parse_hidden(text):
         sizes = tuple(int(p) for p in parts)
     except ValueError:
         raise ConfigError(
-            f"hidden layers {text!r}: write widths as whole numbers separated by commas, e.g. 8,8"
+            f"hidden layers {shorten(text)!r}: write widths as whole numbers separated by "
+            "commas, e.g. 8,8"
         ) from None
     if not sizes or len(sizes) > MAX_HIDDEN_LAYERS or not all(1 <= s <= MAX_WIDTH for s in sizes):
         raise ConfigError(
-            f"hidden layers {text!r}: give 1 to {MAX_HIDDEN_LAYERS} layers of 1 to {MAX_WIDTH} "
-            "neurons each, e.g. 8,8"
+            f"hidden layers {shorten(text)!r}: give 1 to {MAX_HIDDEN_LAYERS} layers of 1 to "
+            f"{MAX_WIDTH} neurons each, e.g. 8,8"
         )
     return sizes
 
 
+FIELDS = {f.name: f for f in fields(RunConfig)}
 CHOICES = {  # fields whose value must be one of a list (a function, so registries stay the truth)
     "dataset": lambda: [*data.names(), "csv"],
     "model": lambda: list(models.KINDS),
@@ -147,15 +170,49 @@ CHOICES = {  # fields whose value must be one of a list (a function, so registri
 }
 
 
-def _number(raw, what):
+def _number(raw, kind="number"):
     try:
-        return float(raw)
+        value = float(raw)
     except (TypeError, ValueError):
-        raise ValueError(f"expected {what}") from None
+        raise ValueError(f"expected a {kind}") from None
+    except OverflowError:  # an integer beyond 1e308
+        value = math.inf
+    if not math.isfinite(value):
+        raise ValueError(f"expected a finite {kind}, not infinity or NaN")
+    return value
+
+
+def _whole(raw):
+    """A whole number from URL text or a JSON value (exact for long integers)."""
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, str):
+        try:
+            return int(raw.strip())  # exact; the text is at most MAX_TEXT characters
+        except ValueError:
+            pass
+    value = _number(raw, "whole number")
+    if not value.is_integer():
+        raise ValueError("expected a whole number")
+    return int(value)
+
+
+def _plain(raw):
+    """Refuse what no setting can hold, before any parsing: lists, objects, nothing, and text
+    longer than ``MAX_TEXT``."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        raise ValueError("is empty")
+    if isinstance(raw, str) and len(raw) > MAX_TEXT:
+        raise ValueError(f"is {len(raw):,} characters long (at most {MAX_TEXT})")
+    if not isinstance(raw, (str, int, float)):
+        raise ValueError("expected a single value, not a list or an object")
 
 
 def _coerce(field, raw):
     """``raw`` (text from a URL, or a JSON value) as the field's type, or raise ValueError."""
+    if field.type in ("str", str) and raw == "":
+        return raw  # a text setting may be empty; its own check says if that is allowed
+    _plain(raw)
     if field.type in ("bool", bool):
         if isinstance(raw, bool):
             return raw
@@ -166,21 +223,17 @@ def _coerce(field, raw):
         raise ValueError("expected true or false")
     if field.name == "batch_size" and str(raw).strip().lower() == "full":
         return 0  # the sidebar shows (and the URL carries) the full batch as "full"
+    if isinstance(raw, bool) and field.type not in ("str", str):
+        raise ValueError("expected a number, not true or false")
     if field.type in ("int", int):
-        if isinstance(raw, bool):
-            raise ValueError("expected a whole number")
-        value = _number(raw, "a whole number")
-        if not value.is_integer():
-            raise ValueError("expected a whole number")
-        return int(value)
+        return _whole(raw)
     if field.type in ("float", float):
-        if isinstance(raw, bool):
-            raise ValueError("expected a number")
-        value = _number(raw, "a number")
-        if not math.isfinite(value):
-            raise ValueError("expected a finite number")
-        return value
+        return _number(raw)
     return str(raw)
+
+
+def _limit_text(value):
+    return f"{value:,}" if isinstance(value, int) else f"{value:g}"
 
 
 def _check(name, value):
@@ -188,61 +241,71 @@ def _check(name, value):
     if name in LIMITS:
         lo, hi = LIMITS[name]
         if not lo <= value <= hi:
-            raise ValueError(f"must be between {lo:g} and {hi:g}")
+            raise ValueError(f"must be between {_limit_text(lo)} and {_limit_text(hi)}")
     if name in CHOICES and value not in CHOICES[name]():
         raise ValueError(f"must be one of {', '.join(CHOICES[name]())}")
     if name == "hidden":
         parse_hidden(value)
 
 
-def check_value(name, raw):
-    """``raw`` as RunConfig field ``name`` takes it, or a ValueError saying what is wrong."""
-    value = _coerce(RunConfig.__dataclass_fields__[name], raw)
+def read_value(name, raw):
+    """``raw`` (URL text or a JSON value) as a valid value of ``RunConfig.<name>``.
+
+    Raises ValueError or ConfigError whose text says what is wrong (to follow the value).
+    """
+    value = _coerce(FIELDS[name], raw)
     _check(name, value)
     return value
+
+
+def value_problem(name, raw, err):
+    """The notice for a value of ``RunConfig.<name>`` that ``read_value`` refused."""
+    default = getattr(RunConfig(), name)
+    return f"{name}={shorten(raw)!r} {err}; using the default {default!r}"
 
 
 def from_dict(values, strict=False):
     """Build a RunConfig from loose values (URL params, JSON).
 
-    Unknown keys and invalid values are reported: with ``strict`` as one ConfigError naming every
-    problem; otherwise the field keeps its default and the problem is returned as a notice.
+    Unknown keys and invalid values are reported: with ``strict`` as one ConfigError naming
+    the problems (the first ``MAX_LISTED``, then how many more); otherwise the field keeps its
+    default and the problem is returned as a notice.
 
     Returns
     -------
     (RunConfig, list of str)
     """
-    default = RunConfig()
-    known = {f.name: f for f in fields(RunConfig)}
     kwargs, problems = {}, []
     for key, raw in values.items():
         if key == "lossdash_config":
             continue
-        if key not in known:
-            problems.append(f"unknown setting {key!r} was ignored")
+        if key not in FIELDS:
+            problems.append(f"unknown setting {shorten(key)!r} was ignored")
             continue
-        if isinstance(raw, list):
+        if isinstance(raw, list):  # a URL key given twice: the last one counts
             raw = raw[-1] if raw else ""
         try:
-            value = _coerce(known[key], raw)
-            _check(key, value)
+            kwargs[key] = read_value(key, raw)
         except (ValueError, ConfigError) as err:
-            shown = str(raw)[:40]
-            problems.append(f"{key}={shown!r} {err}; using the default {getattr(default, key)!r}")
-            continue
-        kwargs[key] = value
+            problems.append(value_problem(key, raw, err))
     if strict and problems:
         raise ConfigError("this setup file has problems, so nothing was changed: "
-                          + "; ".join(problems))
+                          + "; ".join(listed(problems)))
     return RunConfig(**kwargs), problems
 
 
 def from_json(text):
     """Parse an exported setup; a clear ConfigError for anything that is not one."""
+    if len(text) > MAX_SETUP_CHARS:
+        raise ConfigError(f"this file has {len(text):,} characters; an exported lossdash setup "
+                          "has about a thousand: export one with 'Export setup'")
     try:
         values = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise ConfigError(f"this is not a JSON file (line {getattr(err, 'lineno', '?')})") from None
+    except json.JSONDecodeError as err:
+        raise ConfigError(f"this is not a JSON file (line {err.lineno})") from None
+    except (ValueError, RecursionError):  # a number over 4,300 digits, or lists nested deeply
+        raise ConfigError("this JSON file holds values no setup has (a number thousands of "
+                          "digits long, or lists nested thousands deep)") from None
     if not isinstance(values, dict) or "lossdash_config" not in values:
         raise ConfigError(
             "this JSON file is not a lossdash setup: export one with 'Export setup' first"

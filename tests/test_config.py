@@ -1,9 +1,12 @@
 """RunConfig: validation of loose values, JSON round trips, and the trainer it builds."""
 
 import dataclasses
+import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lossdash import config, data
 from lossdash.config import ConfigError, RunConfig
@@ -126,3 +129,116 @@ def test_to_query_carries_every_changed_setting_and_reads_back():
 def test_full_batch_link_value_reads_back():
     cfg = RunConfig(batch_size=32).replace(batch_size=0)
     assert config.from_dict({**cfg.to_query(), "batch_size": "full"})[0] == cfg
+
+
+# ---------------------------------------------------------------------- hostile values
+@pytest.mark.parametrize(
+    ("key", "value", "words"),
+    [
+        ("seed", "inf", "finite whole number"),
+        ("max_epochs", "1e309", "finite whole number"),
+        ("step_size", "-inf", "finite whole number"),
+        ("lr", "-inf", "finite number"),
+        ("seed", 10**400, "between 0 and 2,147,483,647"),
+        ("lr", 10**400, "finite number"),
+        ("n_samples", "-5", "between 10 and 5,000"),
+        ("batch_size", -1, "between 0 and 100,000"),
+        ("lr", "", "empty"),
+        ("seed", None, "empty"),
+        ("hidden", "8," * 5000, "10,000 characters long"),
+        ("lr", {"a": 1}, "not a list or an object"),
+        ("standardize", 1.5, "true or false"),
+        ("seed", True, "not true or false"),
+    ],
+)
+def test_hostile_values_fall_back_to_the_default_with_a_short_notice(key, value, words):
+    cfg, problems = config.from_dict({key: value})
+    assert getattr(cfg, key) == getattr(RunConfig(), key)
+    assert len(problems) == 1 and words in problems[0]
+    assert len(problems[0]) < 250
+
+
+def test_a_long_value_is_quoted_cut_to_forty_characters():
+    problem = config.from_dict({"dataset": "x" * 10_000})[1][0]
+    assert "x" * 39 + "…" in problem and "x" * 41 not in problem
+
+
+def test_a_long_unknown_key_is_quoted_cut_short():
+    problem = config.from_dict({"k" * 10_000: "1"})[1][0]
+    assert problem == f"unknown setting '{'k' * 39}…' was ignored"
+
+
+def test_a_400_digit_seed_in_a_setup_file_is_refused_with_its_size():
+    text = '{"lossdash_config": 1, "seed": ' + "1" * 400 + "}"
+    with pytest.raises(ConfigError, match="a 400-digit number.*between 0 and 2,147,483,647"):
+        config.from_json(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['{"lossdash_config": 1, "seed": ' + "1" * 5000 + "}", "[" * 100_000],
+)
+def test_json_beyond_pythons_parser_limits_is_refused_clearly(text):
+    with pytest.raises(ConfigError, match="values no setup has"):
+        config.from_json(text)
+
+
+def test_a_setup_file_lists_ten_problems_then_says_how_many_more():
+    values = {"lossdash_config": 1, **{f"extra{i}": 1 for i in range(25)}}
+    with pytest.raises(ConfigError) as err:
+        config.from_json(json.dumps(values))
+    message = str(err.value)
+    assert message.count("unknown setting") == config.MAX_LISTED
+    assert message.endswith("and 15 more")
+
+
+def test_a_5_mb_setup_file_is_refused_unread_with_a_short_message():
+    values = {"lossdash_config": 1, **{f"unknown_{i:09d}": i for i in range(200_000)}}
+    text = json.dumps(values)
+    assert len(text) > 5_000_000
+    with pytest.raises(ConfigError, match="export one") as err:
+        config.from_json(text)
+    assert len(str(err.value)) < 200
+
+
+def test_listed_keeps_short_lists_whole():
+    assert config.listed(["a", "b"]) == ["a", "b"]
+    assert config.listed(list("abcdefghijkl"), limit=10)[-1] == "and 2 more"
+
+
+# Any value a URL or a JSON file can carry: text (URL) and every JSON type, nested.
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=6,
+)
+FIELD_NAMES = [f.name for f in dataclasses.fields(RunConfig)]
+
+
+def _valid(cfg):
+    """Every field of ``cfg`` passes the validator (what a RunConfig from outside must do)."""
+    for name, value in cfg.to_dict().items():
+        config.read_value(name, value)
+    return True
+
+
+@pytest.mark.parametrize("name", FIELD_NAMES)
+@settings(max_examples=30, deadline=None)
+@given(value=JSON_VALUES | st.text(max_size=300))
+def test_from_dict_turns_any_value_into_a_valid_config_or_a_notice(name, value):
+    cfg, problems = config.from_dict({name: value})
+    assert isinstance(cfg, RunConfig) and _valid(cfg)
+    assert all(isinstance(p, str) and len(p) < 400 for p in problems)
+
+
+@pytest.mark.parametrize("name", FIELD_NAMES)
+@settings(max_examples=30, deadline=None)
+@given(value=JSON_VALUES)
+def test_from_json_turns_any_value_into_a_valid_config_or_a_config_error(name, value):
+    text = json.dumps({"lossdash_config": 1, name: value})
+    try:
+        cfg = config.from_json(text)
+    except ConfigError as err:
+        assert len(str(err)) < 600
+    else:
+        assert _valid(cfg)

@@ -157,6 +157,21 @@ def gaps(z: np.ndarray) -> np.ndarray:
     return z if np.isfinite(z).all() else np.where(np.isfinite(z), z, None)
 
 
+MAX_NAME_CHARS = 80  # a column name longer than this is cut in titles and legends
+
+
+def plain(text) -> str:
+    """User text (a column name, a class label) for a Plotly title, legend or hover label.
+
+    Plotly reads a subset of HTML there (``<a href>``, ``<b>``, ``<br>``, entities): ``&``,
+    ``<`` and ``>`` become entities, so the text is shown as written and never becomes a link.
+    """
+    text = str(text)
+    if len(text) > MAX_NAME_CHARS:
+        text = text[: MAX_NAME_CHARS - 1] + "…"
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def look(title: str) -> dict:
     """The shared look as layout entries: title, compact margins, legend above the plot area.
 

@@ -379,12 +379,13 @@ def _subset_note(shown) -> str:
 
 
 def _feature_name(data, j: int) -> str:
+    """The column's name, escaped (it is the user's text), or ``x<j+1>``."""
     names = getattr(data, "feature_names", None)
-    return str(names[j]) if names is not None and j < len(names) else f"x{j + 1}"
+    return base.plain(names[j]) if names is not None and j < len(names) else f"x{j + 1}"
 
 
 def _target_name(data) -> str:
-    return getattr(data, "target_name", None) or "target"
+    return base.plain(getattr(data, "target_name", None) or "target")
 
 
 def _class_labels(train, val) -> np.ndarray:
@@ -396,9 +397,9 @@ def _class_labels(train, val) -> np.ndarray:
 
 
 def _class_name(data, i: int) -> str:
-    """``data.classes[i]`` when known, else the index."""
+    """``data.classes[i]`` (escaped: it is the user's text) when known, else the index."""
     classes = getattr(data, "classes", None)
-    return str(classes[i]) if classes is not None and 0 <= i < len(classes) else str(i)
+    return base.plain(classes[i]) if classes is not None and 0 <= i < len(classes) else str(i)
 
 
 def _class_traces(shown, labels, second) -> list[dict]:

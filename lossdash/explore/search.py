@@ -78,7 +78,7 @@ class Range:
 def _check_value(name, value):
     """``value`` as RunConfig field ``name`` takes it; ValueError if it is not a valid one."""
     try:
-        return config.check_value(name, value)
+        return config.read_value(name, value)
     except ValueError as err:
         raise ValueError(f"the search space has a bad value for {name!r} ({value!r}): "
                          f"{err}") from None

@@ -16,6 +16,8 @@ from __future__ import annotations
 import threading
 import time
 
+from lossdash.ui import guard
+
 CHUNK_SECONDS = 0.02  # the longest the draw waits for the lock
 ORPHAN_SECONDS = 10.0  # no frame drawn for this long: nobody is watching, pause
 RATE_WINDOW_SECONDS = 1.0  # steps/s is measured over windows this long
@@ -33,7 +35,8 @@ def start(run, session_alive=None):
     run.last_seen = time.perf_counter()
     if run.thread is not None and run.thread.is_alive():
         return
-    run.thread = threading.Thread(target=_loop, args=(run,), name="lossdash-train", daemon=True)
+    run.thread = threading.Thread(target=guard.thread(_loop), args=(run,), name="lossdash-train",
+                                  daemon=True)
     run.thread.start()
 
 

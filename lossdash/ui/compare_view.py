@@ -15,14 +15,16 @@ from lossdash import config, optimizers
 from lossdash.charts import compare as charts_compare
 from lossdash.charts import training as charts
 from lossdash.explore import compare, lrfind
-from lossdash.ui import landscape_panel
+from lossdash.ui import guard, landscape_panel
 from lossdash.ui.sidebar import LR_GRID
+from lossdash.ui.text import inert
 
 URL = "query-params"
 TICK_SECONDS = 0.25
 PLOT_CONFIG = {"displaylogo": False}
 
 
+@guard.callback("Using the learning rate")
 def _use_lr(lr):
     """Button callback: put ``lr`` into the sidebar's learning rate (before it is drawn)."""
     st.session_state["lr"] = float(f"{lr:.3g}")
@@ -44,6 +46,7 @@ def variants_from_choices(cfg, opts, lrs, loss_names, batches, line_search):
     return variants
 
 
+@guard.fragment("The comparison")
 def compare_section(cfg, run):
     ss = st.session_state
     st.subheader("Compare runs")
@@ -83,7 +86,7 @@ def compare_section(cfg, run):
         try:
             comp = compare.Comparison(cfg, variants, run.train, run.val, pinned=pinned)
         except (config.ConfigError, ValueError) as err:
-            st.error(f"Cannot build these runs: {err}")
+            st.error(f"Cannot build these runs: {inert(err)}")
             return
         ss.compare, playing = comp, True
     if pause:
@@ -111,6 +114,11 @@ def compare_section(cfg, run):
         mime="text/csv", icon=":material/download:", on_click="ignore")
 
 
+def _stop_comparing(comp):
+    st.session_state.cmp_playing = False  # a failed frame must not fail again every tick
+
+
+@guard.fragment("The compared runs", on_error=_stop_comparing)
 def _compare_live(comp):
     ss = st.session_state
     if ss.get("cmp_playing") and not comp.done:
@@ -146,6 +154,7 @@ def lr_range(columns, prefix, low):
     return lo, hi
 
 
+@guard.fragment("The learning-rate range test")
 def lr_finder_section(cfg, run):
     ss = st.session_state
     st.subheader("Learning-rate range test")
@@ -170,6 +179,7 @@ def lr_finder_section(cfg, run):
                       args=(result.suggestion,), icon=":material/check:")
 
 
+@guard.fragment("The learning-rate sweep")
 def sweep_section(cfg, run):
     ss = st.session_state
     st.subheader("Learning-rate sweep")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import streamlit as st
 
 from lossdash import config, data, losses
-from lossdash.ui import sidebar, state, train_view
+from lossdash.ui import guard, sidebar, state, train_view
+from lossdash.ui.text import inert
 
 ICON = Path(__file__).with_name("icon.png")  # a local file: no icon fetched from a font server
 VIEWS = ["Train", "Loss shapes", "Compare", "LR finder", "Search"]
@@ -28,72 +30,92 @@ UI_KEYS = {  # URL keys owned by widgets outside RunConfig, with their allowed v
 
 
 UI_PREFIXES = ("start_x_", "start_y_", "race_lr_", "search_")  # per-surface, -optimizer, search
+KNOWN_KEYS = {*config.FIELDS, *UI_KEYS, None}
+
+
+def url_problems(params):
+    """Problems with the URL the session opened with: ``[(key, notice)]``, key None for a
+    notice about the whole link. Each notice says what is used instead."""
+    problems = []
+    for key, raw in params.items():
+        if key in config.FIELDS:
+            try:
+                config.read_value(key, raw)
+            except (ValueError, config.ConfigError) as err:
+                problems.append((key, config.value_problem(key, raw, err)))
+        else:
+            notice = ui_value_problem(key, raw)
+            if notice:
+                problems.append((key, notice))
+    dataset = params.get("dataset", config.RunConfig().dataset)
+    loss = params.get("loss")
+    bad = {key for key, _ in problems}
+    if dataset in data.GENERATORS and loss in losses.names() and not bad & {"dataset", "loss"}:
+        task = data.GENERATORS[dataset][1]
+        if losses.get(loss).task != task:
+            problems.append(("loss", f"loss={loss!r} does not fit the {task} data set "
+                             f"{dataset!r}; using that task's default loss"))
+    if dataset == "csv":
+        problems.append((None, "this link used an uploaded CSV, which links cannot carry: "
+                               "upload the file again"))
+    # Settings that fell back to defaults first: a notice cut after ten must still show them.
+    return sorted(problems, key=lambda problem: problem[0] not in KNOWN_KEYS)
+
+
+def hostile(key, raw):
+    """A URL value no widget may read: longer than any setting, or a number beyond floats
+    (Streamlit's own URL binding of a whole-number input fails on ``inf``)."""
+    text = str(raw)
+    if len(key) > config.MAX_TEXT or len(text) > config.MAX_TEXT:
+        return f"is {max(len(key), len(text)):,} characters long (at most {config.MAX_TEXT})"
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return None if math.isfinite(number) else "is not a finite number"
+
+
+def ui_value_problem(key, raw):
+    """The notice for a URL key outside RunConfig (a view's choice), or None if it is fine."""
+    shown = f"{config.shorten(key)}={config.shorten(raw)!r}"
+    allowed = UI_KEYS.get(key)
+    if key not in UI_KEYS and not key.startswith(UI_PREFIXES):
+        return f"unknown setting {config.shorten(key)!r} was ignored"
+    why = hostile(key, raw)
+    if why:
+        return f"{shown} {why}; using the default"
+    if allowed and str(raw).lower() not in [a.lower() for a in allowed]:
+        return f"{shown} is not one of {', '.join(allowed)}; using the default"
+    return None
 
 
 def url_notices(params):
     """Problems with the URL the session opened with (values that fell back to defaults)."""
-    run_values = {k: v for k, v in params.items()
-                  if k not in UI_KEYS and not k.startswith(UI_PREFIXES)}
-    _, problems = config.from_dict(run_values)
-    for key, allowed in UI_KEYS.items():
-        known = [a.lower() for a in allowed or ()]
-        if allowed and key in params and str(params[key]).lower() not in known:
-            problems.append(f"{key}={params[key]!r} is not one of {', '.join(allowed)}; "
-                            "using the default")
-    dataset = run_values.get("dataset", config.RunConfig().dataset)
-    loss = run_values.get("loss")
-    if dataset in data.GENERATORS and loss in losses.names():
-        task = data.GENERATORS[dataset][1]
-        if losses.get(loss).task != task:
-            problems.append(f"loss={loss!r} does not fit the {task} data set {dataset!r}; "
-                            "using that task's default loss")
-    if run_values.get("dataset") == "csv":
-        problems.append("this link used an uploaded CSV, which links cannot carry: "
-                        "upload the file again")
-    return problems
+    return [notice for _, notice in url_problems(params)]
 
 
 def check_url_once():
-    """Validate the URL before the widgets read it (they silently drop invalid values).
+    """Before any widget reads the URL: drop its unusable values, and keep the notices.
 
-    A field whose URL value is unusable gets its default through session state, so the widget
-    shows what is used and the URL loses the bad value.
+    A widget bound to the URL takes its first value from it, converted by Streamlit itself
+    (``inf`` in a whole-number field raised OverflowError there, before any check of ours). So
+    at the top of a session's first run every unusable value is deleted from the URL, even for
+    widgets not drawn yet, and the run starts again on the clean URL: the widgets then start
+    from their defaults, which is what the notice says is used.
     """
     ss = st.session_state
     if ss.url_checked:
         return
     ss.url_checked = True
     params = st.query_params.to_dict()
-    problems = url_notices(params)
+    problems = url_problems(params)
     if problems:
-        ss.url_problems = problems
-    default = config.RunConfig()
-    ss.url_resets = {
-        key: getattr(default, key)
-        for key in params
-        if key in config.RunConfig.__dataclass_fields__
-        and any(p.startswith(f"{key}=") for p in problems)
-    }
-
-
-def apply_url_resets():
-    """Give fields whose URL value was unusable their defaults.
-
-    A widget takes its first value from the URL whatever session state says, so the defaults
-    are written on the run after the first (``rerun_for_url_resets`` asks for it); from then
-    on the widgets show what is used and the URL drops the bad values.
-    """
-    ss = st.session_state
-    if ss.get("url_resets") and ss.get("url_resets_due"):
-        for key, value in ss.url_resets.items():
-            ss[key] = value
-        ss.url_resets = None
-
-
-def rerun_for_url_resets():
-    ss = st.session_state
-    if ss.get("url_resets") and not ss.get("url_resets_due"):
-        ss.url_resets_due = True
+        ss.url_problems = [notice for _, notice in problems]
+    unusable = [key for key, _ in problems if key is not None and (
+        key in config.FIELDS or key in UI_KEYS or hostile(key, params[key]))]
+    if unusable:
+        for key in unusable:
+            del st.query_params[key]
         st.rerun()
 
 
@@ -103,7 +125,8 @@ def show_url_notice():
         problems = [p for p in problems if "uploaded CSV" not in p]
     if problems:
         st.warning("Some settings in this link could not be used:\n\n" +
-                   "\n".join(f"- {p}" for p in problems), icon=":material/link_off:")
+                   "\n".join(f"- {inert(p)}" for p in config.listed(problems)),
+                   icon=":material/link_off:")
 
 
 def current_run(cfg, dataset, token, problem):
@@ -111,9 +134,10 @@ def current_run(cfg, dataset, token, problem):
     ss = st.session_state
     if problem:
         if ss.run is not None:
-            st.error(f"{problem}. The last good run is kept.")
+            st.error(f"{inert(problem)}. The last good run is kept.")
             return ss.run
-        st.error(f"{problem}. Until then the default hidden layers ({cfg.hidden}) are used.")
+        st.error(f"{inert(problem)}. Until then the default hidden layers ({cfg.hidden}) are "
+                 "used.")
     if dataset is None:
         if cfg.dataset == "csv":
             st.info("Upload a CSV file in the sidebar (first row: column names). "
@@ -123,35 +147,38 @@ def current_run(cfg, dataset, token, problem):
     try:
         return state.sync_run(cfg, dataset, token)
     except (data.DataError, config.ConfigError, ValueError) as err:
-        st.error(f"This setup cannot be trained: {err}. The last good run is kept.")
+        st.error(f"This setup cannot be trained: {inert(err)}. The last good run is kept.")
         return ss.run
 
 
 def csv_preview(upload):
-    """What was read from the uploaded file, and what lossdash made of it."""
+    """What was read from the uploaded file, and what lossdash made of it (the file's own
+    names shown as text, never as Markdown)."""
     ds = upload["dataset"]
-    kind = (f"classification into {ds.n_classes} classes ({', '.join(ds.classes[:10])})"
+    kind = (f"classification into {ds.n_classes} classes "
+            f"({inert(', '.join(map(str, ds.classes[:10])))})"
             if ds.task == "classification" else "regression")
-    with st.expander(f"Data: {upload['name']}: {ds.n_samples:,} rows, target "
-                     f"'{ds.target_name}', {kind}", icon=":material/table:", expanded=True):
-        st.caption(f"Features: {', '.join(ds.feature_names)}")
+    with st.expander(f"Data: {inert(upload['name'])}: {ds.n_samples:,} rows, target "
+                     f"'{inert(ds.target_name)}', {kind}", icon=":material/table:",
+                     expanded=True):
+        st.caption(f"Features: {inert(', '.join(map(str, ds.feature_names)))}")
         for note in ds.notes:
-            st.caption(note)
+            st.caption(inert(note))
         st.dataframe(upload["frame"].head(50), width="stretch")
 
 
 def body():
     state.init_state()
     check_url_once()
-    apply_url_resets()
     cfg, dataset, token, problem = sidebar.read_config()
-    rerun_for_url_resets()
     st.title("lossdash")
     st.caption("Watch a loss function and gradient descent train a model, step by step.")
+    guard.show_messages()
     show_url_notice()
     view = st.segmented_control("View", VIEWS, default="Train", key="view", bind="query-params",
                                 label_visibility="collapsed") or "Train"
     run = current_run(cfg, dataset, token, problem)
+    guard.show_run_problem(run)
     if cfg is not None and cfg.dataset == "csv" and st.session_state.csv is not None:
         csv_preview(st.session_state.csv)
     if view == "Train":
@@ -176,8 +203,4 @@ def main():
     try:
         body()
     except Exception as err:  # the last line of defence: a message, never a traceback
-        st.error(
-            f"lossdash hit a problem it did not expect ({type(err).__name__}: {err}). "
-            "Your settings are kept: press Reset, or undo the last change.",
-            icon=":material/error:",
-        )
+        st.error(guard.message("lossdash", err), icon=":material/error:")

@@ -7,6 +7,7 @@ import streamlit as st
 from lossdash import losses, optimizers
 from lossdash.charts import landscape as charts_landscape
 from lossdash.explore import landscape, shapes
+from lossdash.ui import guard
 
 URL = "query-params"
 PLOT_CONFIG = {"displaylogo": False}
@@ -30,6 +31,7 @@ def race(name, start, chosen, steps):
     return landscape.race(surf, opts, start, steps)
 
 
+@guard.fragment("The loss shapes")
 def shapes_section():
     st.subheader("Loss shapes")
     st.caption("Each loss as a function of one sample's error, and the gradient it sends back. "
@@ -51,6 +53,7 @@ def shapes_section():
             st.latex(losses.get(name).latex)
 
 
+@guard.fragment("The outlier experiment")
 def outlier_section():
     st.subheader("Outliers: MSE against MAE and Huber")
     st.caption("The classic data (y = 3x + U(0,1)) with k points dragged far below the line. "
@@ -69,6 +72,7 @@ def outlier_section():
     right.caption("Without outliers every loss finds w ≈ 3, b ≈ 0.5.")
 
 
+@guard.fragment("The optimizer race")
 def demo_section():
     st.subheader("Optimizers on classic surfaces")
     st.caption("No data: a function of two variables and several optimizers started from the "

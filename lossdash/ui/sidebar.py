@@ -13,6 +13,8 @@ import streamlit as st
 
 from lossdash import config, data, losses, models, optimizers, schedules
 from lossdash.config import LIMITS, RunConfig
+from lossdash.ui import guard
+from lossdash.ui.text import inert
 
 DEFAULT = RunConfig()
 URL = "query-params"
@@ -68,6 +70,7 @@ def checkbox(label, field, help=None):
     return st.checkbox(label, value=getattr(DEFAULT, field), key=field, bind=URL, help=help)
 
 
+@guard.callback("Moving the learning-rate slider")
 def _lr_from_slider():
     st.session_state["lr"] = float(st.session_state["lr_slider"])
 
@@ -112,7 +115,7 @@ def csv_section():
         try:
             frame = read_upload(raw)
         except data.DataError as err:
-            st.error(f"**{upload.name}**: {err}")
+            st.error(f"**{inert(upload.name)}**: {inert(err)}")
             frame = None
         if frame is not None:
             columns = [str(c) for c in frame.columns]
@@ -137,7 +140,7 @@ def csv_section():
                     frame, target, features, None if task == "infer" else task, drop
                 )
             except data.DataError as err:
-                st.error(f"**{upload.name}**: {err}")
+                st.error(f"**{inert(upload.name)}**: {inert(err)}")
             else:
                 token = ("csv", digest, target, tuple(features), task, drop)
                 ss.csv = {"token": token, "name": upload.name, "frame": frame,
@@ -145,9 +148,9 @@ def csv_section():
     if ss.csv is None:
         return None, None
     if upload is None or ss.csv["name"] != upload.name:
-        st.caption(f"Using the last good upload: {ss.csv['name']}")
+        st.caption(f"Using the last good upload: {inert(ss.csv['name'])}")
     for note in ss.csv["dataset"].notes:
-        st.caption(note)
+        st.caption(inert(note))
     return ss.csv["dataset"], ss.csv["token"]
 
 
@@ -168,7 +171,7 @@ def data_section():
         try:
             dataset = generated(name, n, noise, seed)
         except data.DataError as err:
-            st.error(str(err))
+            st.error(inert(err))
             dataset = None
         token = ("gen", name, n, noise, seed)
     slider("Validation fraction", "val_fraction", 0.05,
@@ -288,6 +291,7 @@ def read_config():
 
 
 # --------------------------------------------------------------------------- share
+@guard.callback("Importing the setup")
 def _import_setup():
     """Upload callback: a valid setup file fills every widget before the sidebar is drawn."""
     ss = st.session_state
@@ -297,11 +301,11 @@ def _import_setup():
     try:
         cfg = config.from_json(upload.getvalue().decode("utf-8", errors="replace"))
     except config.ConfigError as err:
-        ss.import_message = ("error", f"{upload.name}: {err}")
+        ss.import_message = ("error", f"{inert(upload.name)}: {inert(err)}")
         return
     for field, value in cfg.to_dict().items():
         ss[field] = value
-    ss.import_message = ("success", f"Loaded the setup from {upload.name}.")
+    ss.import_message = ("success", f"Loaded the setup from {inert(upload.name)}.")
 
 
 def share_section(cfg):

@@ -43,6 +43,7 @@ class LiveRun:
     landscape: object = None  # the landscape panel's job: lossdash.ui.landscape_panel.Job
     generation: int = 0  # counts resets: a step number names one state only within a generation
     built: dict = field(default_factory=dict)  # name -> (inputs, figure or numbers) last built
+    problem: str | None = None  # why the training thread stopped, if it failed (lossdash.ui.guard)
 
 
 def init_state():

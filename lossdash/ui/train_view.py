@@ -25,7 +25,7 @@ import streamlit as st
 
 from lossdash import engine
 from lossdash.charts import training as charts
-from lossdash.ui import background, landscape_panel, live, state
+from lossdash.ui import background, guard, landscape_panel, live, state
 
 FAST_SECONDS = 0.08  # the fast panel's timer: the browser paces it, up to 12 frames a second
 SLOW_SECONDS = 0.4  # weights, gradients and landscape
@@ -48,14 +48,17 @@ def _fmt(value):
 
 
 # --------------------------------------------------------------------------- controls
+@guard.callback("Play")
 def _play():
     background.start(st.session_state.run, state.session_alive())
 
 
+@guard.callback("Pause")
 def _pause():
     background.stop(st.session_state.run)
 
 
+@guard.callback("Step")
 def _step():
     run = st.session_state.run
     background.stop(run)
@@ -63,6 +66,7 @@ def _step():
         run.trainer.run_epochs(1)
 
 
+@guard.callback("Reset")
 def _reset():
     run = st.session_state.run
     background.stop(run)
@@ -258,15 +262,7 @@ def outcome(run, snap, now):
 def guarded(panel):
     """``panel(run)`` with an unexpected error shown as a message, never a traceback (fragment
     reruns do not pass through main's guard)."""
-
-    def run_panel(run):
-        try:
-            panel(run)
-        except Exception as err:  # the last line of defence
-            background.stop(run)
-            st.error(f"Training stopped on an unexpected problem ({type(err).__name__}: "
-                     f"{err}). Press Reset, or change a setting.", icon=":material/error:")
-
+    run_panel = guard.fragment("Training", on_error=background.stop)(panel)
     run_panel.__name__ = run_panel.__qualname__ = f"live_{panel.__name__}"
     return run_panel
 

@@ -99,3 +99,12 @@ def test_decimate_keeps_the_same_rows_as_a_loop_over_buckets(n, max_points, by):
 # smooth
 
 
+
+
+def test_plain_escapes_the_html_plotly_reads():
+    assert base.plain('<a href="u">x</a> & <br>') == (
+        '&lt;a href="u"&gt;x&lt;/a&gt; &amp; &lt;br&gt;')
+
+
+def test_plain_cuts_a_long_name():
+    assert base.plain("n" * 500) == "n" * (base.MAX_NAME_CHARS - 1) + "…"

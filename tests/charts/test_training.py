@@ -530,3 +530,29 @@ def test_data_set_chart_stays_small_for_200_000_rows(build):
     task = "classification" if build is DATA_SET_CHARTS["decision_boundary"] else "regression"
     train, val = make_data(200_000, d=3, task=task), make_data(50_000, d=3, task=task, seed=1)
     assert len(build(train, val).to_json()) < 300_000
+
+
+# ---------------------------------------------------------------------------------------------
+# user text in titles and legends
+
+HOSTILE = '<a href="http://example.com">x2</a>'
+
+
+def test_a_feature_name_with_html_is_an_escaped_axis_title():
+    train = make_data(d=2, task="classification", names=["x1", HOSTILE])
+    fig = charts.decision_boundary(train, None, lambda X: np.full(len(X), 0.5))
+    assert fig.layout.yaxis.title.text == "&lt;a href=\"http://example.com\"&gt;x2&lt;/a&gt;"
+
+
+def test_a_target_name_with_html_is_escaped_in_the_axis_title():
+    train = make_data(d=1)
+    train.target_name = "<b>y</b> & co"
+    fig = charts.regression_fit(train, None, lambda X: X[:, 0])
+    assert fig.layout.yaxis.title.text == "&lt;b&gt;y&lt;/b&gt; &amp; co"
+
+
+def test_a_class_label_with_html_is_escaped_in_the_legend():
+    train = make_data(task="classification")
+    train.classes = ["<img src=x onerror=alert(1)>", "ok"]
+    fig = charts.data_scatter(train)
+    assert "&lt;img src=x onerror=alert(1)&gt; (train)" in names(fig)

@@ -2,12 +2,15 @@
 
 import base64
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from lossdash.config import RunConfig
+from lossdash.ui.text import WORD_JOINER
 from tests.helpers import live_figures, live_metrics, live_panels
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -21,6 +24,11 @@ def start(**query):
     at.run()
     assert not at.exception
     return at
+
+
+def shown(markdown):
+    """Markdown as the page shows it: user text in it is escaped (lossdash.ui.text.inert)."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace(WORD_JOINER, "")
 
 
 def metric(at, label):
@@ -190,7 +198,7 @@ def test_nonsense_url_values_fall_back_to_defaults_with_a_notice():
     at = start(optimizer="warp_drive", lr="-3", n_samples="lots", color="red")
     cfg = at.session_state["run"].cfg
     assert (cfg.optimizer, cfg.lr, cfg.n_samples) == ("sgd", 0.5, 100)
-    notice = " ".join(w.value for w in at.warning)
+    notice = shown(" ".join(w.value for w in at.warning))
     for word in ("optimizer", "lr", "n_samples", "color"):
         assert word in notice
     assert "could not convert" not in notice
@@ -388,3 +396,86 @@ def test_a_file_over_the_limit_is_refused_before_it_is_read(monkeypatch):
     assert not at.exception
     assert "big.csv" in at.error[0].value and "larger than the limit of" in at.error[0].value
     assert at.session_state["run"] is None
+
+
+# --------------------------------------------------------------------------- hostile input
+@pytest.mark.parametrize(
+    "query",
+    [{"seed": "inf"}, {"max_epochs": "inf"}, {"max_epochs": "1e309"},
+     {"schedule": "step", "step_size": "-inf"}, {"view": "LR finder", "lrf_steps": "inf"}],
+    ids=["seed", "max_epochs", "1e309", "step_size", "lrf_steps"],
+)
+def test_an_infinite_url_value_gives_a_notice_and_a_working_page(query):
+    at = start(**query)
+    assert not at.error
+    key = next(k for k in query if k not in ("schedule", "view"))
+    assert f"{key}='" in shown(at.warning[0].value)
+    assert key not in at.query_params  # the bad value left the URL: a reload is clean
+    assert at.session_state["run"] is not None
+
+
+def test_a_bad_value_for_a_widget_drawn_later_is_gone_before_it_appears():
+    at = start(model="mlp", hidden="4", step_size="inf")
+    at.selectbox(key="schedule").select("step").run()
+    assert not at.exception and not at.error
+    assert at.number_input(key="step_size").value == RunConfig().step_size
+
+
+@pytest.mark.parametrize("key", ["view", "speed", "hidden", "k" * 10_000])
+def test_a_10000_character_url_value_gives_a_short_notice(key):
+    at = start(**{key: "x" * 10_000})
+    assert not at.error
+    assert len(at.warning[0].value) < 300
+
+
+def test_a_link_with_many_problems_lists_ten_then_counts_the_rest():
+    at = start(**{f"extra{i}": "1" for i in range(25)})
+    notice = shown(at.warning[0].value)
+    assert notice.count("unknown setting") == 10 and notice.endswith("and 15 more")
+
+
+def test_a_setup_file_with_a_400_digit_seed_is_refused_without_a_traceback():
+    at = start()
+    text = '{"lossdash_config": 1, "seed": ' + "9" * 400 + "}"
+    at.file_uploader(key="setup_file").upload("big.json", text.encode(), "application/json")
+    at.run()
+    assert not at.exception
+    assert "a 400-digit number" in shown(at.error[0].value)
+
+
+def test_a_5_mb_setup_file_gets_a_short_message():
+    at = start()
+    text = json.dumps({"lossdash_config": 1, **{f"u{i:09d}": i for i in range(300_000)}})
+    at.file_uploader(key="setup_file").upload("huge.json", text.encode(), "application/json")
+    at.run()
+    assert not at.exception
+    assert len(at.error[0].value) < 300 and "huge" in at.error[0].value
+
+
+def test_a_failing_callback_shows_a_message_and_keeps_the_run(monkeypatch):
+    at = start()
+    run = at.session_state["run"]
+    at.file_uploader(key="setup_file").upload("s.json", b"{}", "application/json")
+    monkeypatch.setattr("lossdash.config.from_json", _boom)
+    at.run()
+    assert not at.exception
+    message = shown(" ".join(e.value for e in at.error))
+    assert "Importing the setup hit an unexpected problem (RuntimeError: boom [x](y))" in message
+    assert at.session_state["run"] is run
+
+
+def _boom(text):
+    raise RuntimeError("boom [x](y)")
+
+
+def test_file_and_column_names_are_escaped_in_messages():
+    at = start(dataset="csv")
+    rows = "\n".join(f"{i},{i % 2}" for i in range(30))
+    at.file_uploader[0].upload("[fix](http://example.com).csv",
+                               f"![i](http://example.com/i.png),kind\n{rows}\n".encode(),
+                               "text/csv").run()
+    assert not at.exception
+    label = next(e.label for e in at.expander if "fix" in e.label)
+    assert rf"\[fix\]\(http:{WORD_JOINER}//example.com\).csv" in label
+    caption = next(c.value for c in at.caption if c.value.startswith("Features"))
+    assert rf"\!\[i\]\(http:{WORD_JOINER}//example.com/i.png\)" in caption
