@@ -541,8 +541,8 @@ class Trainer:
         Recorded rows never change: a new step writes past them, a full buffer is grown or
         thinned into a new array and ``reset`` starts a new one. So a reader (the dashboard,
         drawing while a thread trains) may take the view under the trainer's lock and use it
-        after releasing the lock. ``rows`` has shape (steps, len(columns)); ``history`` is the same as a
-        DataFrame.
+        after releasing the lock. ``rows`` has shape (steps, len(columns)); ``history`` is the
+        same as a DataFrame.
         """
         rows = self._rows[: self._n_rows].view()
         rows.flags.writeable = False
