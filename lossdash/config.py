@@ -221,7 +221,9 @@ def from_dict(values, strict=False):
             _check(key, value)
         except (ValueError, ConfigError) as err:
             shown = str(raw)[:40]
-            problems.append(f"{key}={shown!r} {err}; using the default {getattr(default, key)!r}")
+            # strict: nothing is applied, so no default is "used" either
+            fallback = "" if strict else f"; using the default {getattr(default, key)!r}"
+            problems.append(f"{key}={shown!r} {err}{fallback}")
             continue
         kwargs[key] = value
     if strict and problems:

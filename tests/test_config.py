@@ -126,3 +126,11 @@ def test_to_query_carries_every_changed_setting_and_reads_back():
 def test_full_batch_link_value_reads_back():
     cfg = RunConfig(batch_size=32).replace(batch_size=0)
     assert config.from_dict({**cfg.to_query(), "batch_size": "full"})[0] == cfg
+
+
+def test_a_rejected_setup_file_does_not_claim_defaults_were_used():
+    with pytest.raises(ConfigError) as caught:
+        config.from_json('{"lossdash_config": 1, "optimizer": "zzz", "lr": "fast"}')
+    message = str(caught.value)
+    assert "nothing was changed" in message and "optimizer='zzz'" in message
+    assert "using the default" not in message
