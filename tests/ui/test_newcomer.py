@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from tests.ui.test_app import button, start
+from tests.ui.test_app import button, plotly_specs, start
 
 
 def caption_texts(at):
@@ -74,3 +74,12 @@ def test_text_cells_in_a_number_column_are_named_and_their_rows_can_be_dropped()
 def test_link_to_this_setup_has_a_path_before_the_query():
     at = start(lr="0.1")
     assert at.get("link_button")[0].proto.url.startswith("/?")
+
+
+def test_the_epoch_axis_choice_reaches_the_gradient_and_weight_charts():
+    at = start(x_axis="epoch", batch_size="16")
+    button(at, "Step").click().run()
+    titles = {spec["layout"]["title"]["text"]: spec["layout"]["xaxis"]["title"]["text"]
+              for spec in plotly_specs(at) if "title" in spec["layout"]}
+    assert titles["Loss"] == titles["Gradient and update size"] == "epoch"
+    assert titles["Parameters"] == "epoch"
