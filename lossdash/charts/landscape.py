@@ -145,6 +145,8 @@ def surface_figure(xs, ys, Z, runs=(), *, style="contour", log_color=False, x_ti
             fig.add_traces(_path_traces_2d(path, label, color, show_ends=not many or k == 0))
         fig.add_traces(_minimum_traces(minima, style))
         base.apply_style(fig, title, x_title, y_title, uirevision=uirevision)
+        if len(runs) > base.MANY_ENTRIES:
+            base.legend_below(fig)
         fig.update_xaxes(range=[xs[0], xs[-1]])
         fig.update_yaxes(range=[ys[0], ys[-1]])
         return fig

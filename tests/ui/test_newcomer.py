@@ -83,3 +83,43 @@ def test_the_epoch_axis_choice_reaches_the_gradient_and_weight_charts():
               for spec in plotly_specs(at) if "title" in spec["layout"]}
     assert titles["Loss"] == titles["Gradient and update size"] == "epoch"
     assert titles["Parameters"] == "epoch"
+
+
+def _sweep(final, diverged=None):
+    from lossdash.explore.lrfind import SweepResult
+
+    k = len(final)
+    return SweepResult(lrs=np.geomspace(1e-3, 1.0, k), final_loss=np.asarray(final, float),
+                       diverged=np.zeros(k, bool) if diverged is None else np.asarray(diverged),
+                       diverged_epoch=np.full(k, np.nan), epoch_loss=np.zeros((k, 2)),
+                       thetas=np.zeros((k, 2)), epochs=2)
+
+
+def test_a_sweep_best_at_the_top_of_its_range_says_to_raise_it():
+    from lossdash.ui.compare_view import sweep_edge_note
+
+    note = sweep_edge_note(_sweep([5.0, 3.0, 1.0, 0.5]))
+    assert "largest one tried" in note and "'To' higher" in note and "1," in note
+
+
+def test_a_sweep_best_at_the_bottom_says_to_lower_it_and_inside_says_nothing():
+    from lossdash.ui.compare_view import sweep_edge_note
+
+    assert "'From' lower" in sweep_edge_note(_sweep([0.1, 3.0, 9.0], [0, 0, 1]))
+    assert sweep_edge_note(_sweep([5.0, 0.2, 1.0, 9.0])) is None
+    assert sweep_edge_note(_sweep([1.0, 2.0], [1, 1])) is None  # nothing converged
+
+
+def test_a_sweep_in_the_app_warns_when_its_best_rate_is_the_edge():
+    at = start(view="LR finder", sw_max="0.01", sw_k="4", sw_epochs="5")
+    button(at, "Run the sweep").click().run()
+    assert not at.exception
+    assert any("largest one tried" in w.value for w in at.warning)
+
+
+def test_compare_table_names_its_metric():
+    at = start(view="Compare")
+    next(b for b in at.button if b.label.startswith("Start")).click().run()
+    assert not at.exception
+    assert list(at.dataframe[0].value.columns) == ["run", "status", "epoch", "train loss",
+                                                   "val loss", "val R²"]
