@@ -113,6 +113,7 @@ def compare_section(cfg, run):
 
 NUMBER = "%.4g"  # 21454193705 reads 2.145e+10, never a clipped 93705
 RESULT_FORMATS = {
+    "status": st.column_config.TextColumn(width=100),  # "max_epochs" whole, even on a phone
     "epoch": st.column_config.NumberColumn(format="%.1f"),
     "train loss": st.column_config.NumberColumn(format=NUMBER),
     "val loss": st.column_config.NumberColumn(format=NUMBER),
@@ -226,7 +227,7 @@ def sweep_section(cfg, run):
                    f"{ss.get('sweep_seconds', 0):.2f} s; {n_div} diverged (marked x).")
         note = sweep_edge_note(result)
         if note:
-            st.warning(note, icon=":material/first_page:")
+            st.warning(note, icon=":material/warning:")
         best = result.best_lr
         if best == best:
             st.button(f"Use the best rate, {best:.3g}", on_click=_use_lr, args=(best,),

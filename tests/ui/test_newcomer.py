@@ -123,3 +123,12 @@ def test_compare_table_names_its_metric():
     assert not at.exception
     assert list(at.dataframe[0].value.columns) == ["run", "status", "epoch", "train loss",
                                                    "val loss", "val R²"]
+
+
+def test_the_huber_slider_shows_only_where_huber_is_drawn():
+    at = start(view="Loss shapes")
+    assert [s.label for s in at.slider if s.key == "huber_delta"] == ["Huber δ"]
+    at.radio(key="shape_task").set_value("classification").run()
+    assert not at.exception
+    assert not [s for s in at.slider if s.key == "huber_delta"]
+    assert any("bce and cross_entropy are one loss" in c for c in caption_texts(at))
