@@ -1,6 +1,7 @@
 """What a newcomer tripped on (issue 11, item 5): each fix seen in the running app."""
 
 import numpy as np
+import pytest
 
 from tests.ui.test_app import button, plotly_specs, start
 
@@ -25,9 +26,10 @@ def test_without_line_search_the_optimizer_settings_are_live():
     assert not at.number_input(key="beta1").disabled
 
 
-def test_a_binary_loss_on_three_blobs_gets_a_notice():
-    at = start(dataset="blobs", loss="hinge")
-    assert any("loss='hinge' takes two classes" in w.value and "'blobs' has 3" in w.value
+@pytest.mark.parametrize("loss", ["hinge", "bce"])
+def test_a_binary_loss_on_three_blobs_gets_a_notice(loss):
+    at = start(dataset="blobs", loss=loss)
+    assert any(f"loss={loss!r} takes two classes" in w.value and "'blobs' has 3" in w.value
                for w in at.warning)
     assert at.session_state["run"].cfg.loss == "cross_entropy"
 
