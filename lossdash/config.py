@@ -258,10 +258,11 @@ def read_value(name, raw):
     return value
 
 
-def value_problem(name, raw, err):
-    """The notice for a value of ``RunConfig.<name>`` that ``read_value`` refused."""
-    default = getattr(RunConfig(), name)
-    return f"{name}={shorten(raw)!r} {err}; using the default {default!r}"
+def value_problem(name, raw, err, strict=False):
+    """The notice for a value of ``RunConfig.<name>`` that ``read_value`` refused. ``strict``:
+    nothing is applied (a refused setup file), so no default is "used" either."""
+    fallback = "" if strict else f"; using the default {getattr(RunConfig(), name)!r}"
+    return f"{name}={shorten(raw)!r} {err}{fallback}"
 
 
 def from_dict(values, strict=False):
@@ -287,7 +288,7 @@ def from_dict(values, strict=False):
         try:
             kwargs[key] = read_value(key, raw)
         except (ValueError, ConfigError) as err:
-            problems.append(value_problem(key, raw, err))
+            problems.append(value_problem(key, raw, err, strict))
     if strict and problems:
         raise ConfigError("this setup file has problems, so nothing was changed: "
                           + "; ".join(listed(problems)))

@@ -43,6 +43,7 @@ MAX_LISTED = 5  # how many rows or values a message lists before "and N more"
 
 # How task inference recognizes class labels stored as numbers (see `from_frame`).
 CLASS_MAX_DISTINCT = 10
+MIN_PER_CLASS = 10  # fewer rows per class on average, with many numeric classes: a quantity
 
 ROWS_CONVENTION = "data rows are counted from 1 at the first row under the header"
 DROP_HINT = "tick 'drop rows with missing values' to leave those rows out"
@@ -825,6 +826,39 @@ def _default_features(columns: dict[str, _Column], target: str):
             f"features to learn from" + (f" ({notes[0]})" if notes else "")
         )
     return features, notes
+
+
+def number_columns(df: pd.DataFrame) -> list[str]:
+    """Names of the columns lossdash reads as numbers or true/false: the default features.
+
+    A column of numbers with a few text cells ("n/a", "12,5") counts: pandas reads it as text,
+    but dropping it silently would hide the typos; ``from_frame`` names them instead.
+    """
+    return [str(name) for name in df.columns
+            if _column(df[name], str(name)).kind in ("number", "bool")]
+
+
+def class_warning(ds: Dataset) -> str | None:
+    """A warning when classification treats what looks like a measured quantity as classes.
+
+    Numeric class names with more than ``CLASS_MAX_DISTINCT`` distinct values, not all whole
+    numbers or fewer than ``MIN_PER_CLASS`` rows per class on average (iris' sepal length:
+    35 "classes" of about 4 rows), are most likely a continuous target; None otherwise.
+    """
+    if ds.task != "classification" or ds.n_classes <= CLASS_MAX_DISTINCT:
+        return None
+    numbers = pd.to_numeric(pd.Series(ds.classes), errors="coerce").to_numpy(float)
+    if np.isnan(numbers).any():
+        return None  # text labels: the user's own classes
+    whole = bool(np.all(numbers == np.round(numbers)))
+    per_class = ds.n_samples / ds.n_classes
+    if whole and per_class >= MIN_PER_CLASS:
+        return None
+    kind = "whole numbers" if whole else "numbers with decimals"
+    return (f"target {ds.target_name!r} has {ds.n_classes} different values ({kind}), each "
+            f"taken as its own class with about {per_class:.0f} rows: a value it has not seen "
+            f"can never be predicted, and a near miss counts as wrong. It looks like a "
+            f"quantity: choose the task 'regression' to predict it as a number")
 
 
 def _check_features(columns, df: pd.DataFrame, target: str, features) -> list[str]:

@@ -242,3 +242,11 @@ def test_from_json_turns_any_value_into_a_valid_config_or_a_config_error(name, v
         assert len(str(err)) < 600
     else:
         assert _valid(cfg)
+
+
+def test_a_rejected_setup_file_does_not_claim_defaults_were_used():
+    with pytest.raises(ConfigError) as caught:
+        config.from_json('{"lossdash_config": 1, "optimizer": "zzz", "lr": "fast"}')
+    message = str(caught.value)
+    assert "nothing was changed" in message and "optimizer='zzz'" in message
+    assert "using the default" not in message

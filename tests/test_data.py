@@ -605,3 +605,38 @@ def test_standardize_fits_on_train_only():
     np.testing.assert_array_equal(val2.y, val.y)
     assert scaler.mean_.tolist() == [1.0]
     assert data.standardize(train)[1] is None
+
+
+# ---------------------------------------------------------------- what a newcomer tripped on
+def _lengths_frame(n=150, seed=0):
+    """Iris-like: a measured length with one decimal (~37 distinct values) and a feature."""
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"width": rng.normal(size=n),
+                         "sepal_length": np.round(rng.uniform(4.3, 7.9, n), 1)})
+
+
+def test_classes_forced_on_a_measured_quantity_get_a_warning():
+    ds = data.from_frame(_lengths_frame(), "sepal_length", task="classification")
+    warning = data.class_warning(ds)
+    assert ds.n_classes > 30
+    assert "'sepal_length'" in warning and f"{ds.n_classes} different values" in warning
+    assert "regression" in warning
+
+
+def test_a_few_text_or_whole_number_classes_get_no_warning():
+    frame = pd.DataFrame({"x": np.arange(60.0), "grade": np.arange(60) % 12,
+                          "kind": [f"k{i % 15}" for i in range(60)]})
+    assert data.class_warning(data.from_frame(frame, "kind", ["x"])) is None  # text labels
+    grades = data.from_frame(frame, "grade", ["x"], task="classification")
+    assert grades.n_classes == 12 and data.class_warning(grades) is not None  # 5 rows a class
+    many = pd.concat([frame] * 4, ignore_index=True)  # 20 rows a class: real classes
+    assert data.class_warning(data.from_frame(many, "grade", ["x"], "classification")) is None
+
+
+def test_a_number_column_with_a_few_text_cells_is_a_number_column():
+    frame = pd.DataFrame({"age": ["31", "n/a", "45", "52", "?", "28"],
+                          "city": ["a", "b", "c", "d", "e", "f"],
+                          "ok": [True, False, True, True, False, True],
+                          "y": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]})
+    assert not pd.api.types.is_numeric_dtype(frame["age"])  # pandas reads it as text
+    assert data.number_columns(frame) == ["age", "ok", "y"]

@@ -70,6 +70,8 @@ def compare_curves(runs, pinned=(), y="train_loss", x="epoch", log_y=False):
             fig.add_trace(trace)
     if not fig.data:
         return base.note(fig, "no steps yet: press Train")
+    if len(fig.data) > base.MANY_ENTRIES:
+        base.legend_below(fig)
     return fig
 
 
@@ -124,12 +126,33 @@ def _top_edge(finite_losses, log_y):
     return high + 0.1 * max(high - low, abs(high), 1e-12)
 
 
+def finder_y_range(losses, smoothed, pad=0.05):
+    """The loss axis of the range test: ``[low, high]`` widened by ``pad`` of its span.
+
+    ``low`` is the lowest loss of either curve (neither is cut at the bottom, where the
+    useful part is); ``high`` the highest of either curve up to the smoothed minimum, so the
+    final blow-up runs off the top instead of flattening everything below it. None when the
+    smoothed curve has no finite value.
+    """
+    losses, smoothed = np.asarray(losses, float), np.asarray(smoothed, float)
+    ok = np.isfinite(smoothed)
+    if not ok.any():
+        return None
+    best = int(np.flatnonzero(ok)[np.argmin(smoothed[ok])])
+    before = np.concatenate([smoothed[: best + 1], losses[: best + 1]])
+    everything = np.concatenate([smoothed, losses])
+    low = float(np.min(everything[np.isfinite(everything)]))
+    high = float(np.max(before[np.isfinite(before)]))
+    margin = pad * max(high - low, 1e-12)
+    return [low - margin, high + margin]
+
+
 def lr_finder_chart(result):
     """LR range test: batch loss and smoothed loss against the learning rate (log x).
 
     Traces ``"loss"`` (faint) and ``"smoothed loss"``; the suggested rate, when there is one,
-    is a vertical dashed line with a note ``"suggested lr = 0.0423"``. The y range stops a
-    little above the first loss, so the final blow-up does not flatten the useful part.
+    is a vertical dashed line with a note ``"suggested lr = 0.0423"``. The y range is
+    :func:`finder_y_range`: both curves whole at the bottom, the final blow-up cut at the top.
 
     Parameters
     ----------
@@ -147,11 +170,9 @@ def lr_finder_chart(result):
     x, y = base.finite(lrs, smoothed)
     fig.add_trace(go.Scatter(x=x, y=y, name="smoothed loss", mode="lines",
                              line={"color": base.COLORS["smoothed"]}))
-    finite = smoothed[np.isfinite(smoothed)]
-    if finite.size:
-        low, high = float(finite.min()), max(float(finite[0]), float(finite.max()))
-        pad = 0.05 * max(high - low, 1e-12)
-        fig.update_yaxes(range=[low - pad, high + pad])
+    span = finder_y_range(losses, smoothed)
+    if span is not None:
+        fig.update_yaxes(range=span)
     if math.isfinite(result.suggestion):
         fig.add_vline(x=result.suggestion, line={"color": BEST_COLOR, "dash": "dash"},
                       annotation_text=f"suggested lr = {result.suggestion:.3g}",

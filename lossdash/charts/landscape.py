@@ -145,6 +145,8 @@ def surface_figure(xs, ys, Z, runs=(), *, style="contour", log_color=False, x_ti
             fig.add_traces(_path_traces_2d(path, label, color, show_ends=not many or k == 0))
         fig.add_traces(_minimum_traces(minima, style))
         base.apply_style(fig, title, x_title, y_title, uirevision=uirevision)
+        if len(runs) > base.MANY_ENTRIES:
+            base.legend_below(fig)
         fig.update_xaxes(range=[xs[0], xs[-1]])
         fig.update_yaxes(range=[ys[0], ys[-1]])
         return fig
@@ -262,7 +264,9 @@ def demo_figure(surf, paths: dict, style: str = "contour", log_color: bool | Non
 def loss_shape_figure(shapes, which: str = "value") -> go.Figure:
     """Every loss of a task against the residual (margin): its value or its gradient.
 
-    ``shapes`` is a :class:`lossdash.shapes.Shapes`; ``which`` is "value" or "gradient".
+    ``shapes`` is a :class:`lossdash.shapes.Shapes`; ``which`` is "value" or "gradient". A
+    curve equal to one drawn before it (cross_entropy on two classes is bce) is dashed and
+    named "cross_entropy (= bce)", so neither hides the other.
     """
     if which not in ("value", "gradient"):
         raise ValueError(f"a loss-shape chart shows 'value' or 'gradient', not {which!r}")
@@ -274,10 +278,22 @@ def loss_shape_figure(shapes, which: str = "value") -> go.Figure:
     fig = base.apply_style(go.Figure(), title, shapes.x_label, y_title, uirevision="shapes")
     fig.add_hline(y=0, line={"color": "#999999", "width": 1})
     fig.add_vline(x=0, line={"color": "#999999", "width": 1})
+    drawn = {}  # name -> curve, of the curves drawn solid
     for k, (name, y) in enumerate(curves.items()):
-        fig.add_trace(go.Scatter(x=shapes.x, y=y, mode="lines", name=name,
-                                 line={"color": RUN_COLORS[k % len(RUN_COLORS)], "width": 2.5}))
-    return fig
+        line = {"color": RUN_COLORS[k % len(RUN_COLORS)], "width": 2.5}
+        twin = next((other for other, seen in drawn.items() if _same_curve(seen, y)), None)
+        if twin is None:
+            drawn[name] = y
+        else:  # dashed on top, so the curve it would hide under still shows
+            name, line = f"{name} (= {twin})", {**line, "dash": "dash", "width": 3}
+        fig.add_trace(go.Scatter(x=shapes.x, y=y, mode="lines", name=name, line=line))
+    return base.legend_below(fig)  # half a phone's width: a legend above wraps onto the title
+
+
+def _same_curve(a, b) -> bool:
+    """Two curves that would draw as one line (bce and cross_entropy on two classes)."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-6, atol=1e-9))
 
 
 def outlier_figure(result) -> go.Figure:

@@ -133,9 +133,11 @@ def loss_curve(history: pd.DataFrame, smoothing: float = 0.0, log_y: bool = Fals
     """Loss against step or epoch.
 
     Traces: ``"batch loss"`` (the per-step objective; faint when a smoothed line is drawn),
-    ``"batch loss (smoothed)"`` when ``smoothing > 0`` (TensorBoard EMA, see ``smooth``,
-    computed on every step before decimation), ``"train loss"`` and ``"val loss"`` at the
-    evaluation rows, each only when its column exists and holds finite values.
+    ``"batch loss (smoothed)"`` when ``smoothing > 0`` and the batches are mini-batches
+    (TensorBoard EMA, see ``smooth``, computed on every step before decimation; a full batch
+    is not noisy, and its average would only lag behind the loss), ``"train loss"`` and
+    ``"val loss"`` at the evaluation rows, each only when its column exists and holds finite
+    values.
 
     Parameters
     ----------
@@ -153,6 +155,8 @@ def loss_curve(history: pd.DataFrame, smoothing: float = 0.0, log_y: bool = Fals
         layout["yaxis"]["range"] = [-1, 1] if log_y else [0, 1]  # not Plotly's 1..10k default
         return base.empty(layout, "no steps yet: press Play or Step")
     loss = history["loss"].to_numpy(float)
+    if full_batch(history):
+        smoothing = 0.0
     rows = base.decimated_rows(len(loss), [loss])
     xs = history[col].to_numpy()[rows]
     raw_style = {"opacity": 0.35} if smoothing > 0 else {}
@@ -169,6 +173,13 @@ def loss_curve(history: pd.DataFrame, smoothing: float = 0.0, log_y: bool = Fals
     return go.Figure(data=data, layout=layout)
 
 
+def full_batch(history: pd.DataFrame) -> bool:
+    """Whether every step used every row: then one step is one epoch (``epoch == step``)."""
+    if not {"step", "epoch"} <= set(history.columns):
+        return False
+    return bool(np.allclose(history["epoch"].to_numpy(float), history["step"].to_numpy(float)))
+
+
 def metric_curve(history: pd.DataFrame, x: str = "step", label: str = "metric") -> go.Figure:
     """Train and validation metric (R^2 or accuracy) at the evaluation rows.
 
@@ -182,44 +193,47 @@ def metric_curve(history: pd.DataFrame, x: str = "step", label: str = "metric") 
 
 
 def param_trajectories(history: pd.DataFrame, names: Sequence[str],
-                       max_lines: int = MAX_LINES) -> go.Figure:
-    """One line per parameter (value against step), for models small enough to track each one.
+                       max_lines: int = MAX_LINES, x: str = "step") -> go.Figure:
+    """One line per parameter (value against step or epoch), for models small enough to track
+    each one.
 
     Only the first ``max_lines`` of ``names`` found in ``history`` are drawn; the title says
     so when some are left out.
     """
+    col = base.x_column(x)
     present = [n for n in names if n in history.columns]
     shown = present[:max_lines]
     title = "Parameters"
     if len(present) > len(shown):
         title += f" (first {len(shown)} of {len(present)} shown)"
-    layout = base.plot_layout(title, "step", "parameter value", uirevision="params")
+    layout = base.plot_layout(title, col, "parameter value", uirevision=f"params-{col}")
     if history.empty or not shown:
         return base.empty(layout, "no parameter values recorded")
     layout["legend"]["font"]["size"] = 9
     rows = base.decimated_rows(len(history))  # parameters move smoothly: even spacing suffices
-    steps = history["step"].to_numpy()[rows]
+    steps = history[col].to_numpy()[rows]
     data = [base.line(steps, history[name].to_numpy()[rows], name, base.palette(i))
             for i, name in enumerate(shown)]
     return go.Figure(data=data, layout=layout)
 
 
-def gradient_chart(history: pd.DataFrame, log_y: bool = True) -> go.Figure:
+def gradient_chart(history: pd.DataFrame, log_y: bool = True, x: str = "step") -> go.Figure:
     """Gradient norm ``||g||_2`` and update size ``||theta_t - theta_(t-1)||_2`` per step,
-    with the learning rate on a secondary (right, linear) axis."""
-    layout = base.plot_layout("Gradient and update size", "step",
+    with the learning rate on a secondary (right, linear) axis; ``x`` is "step" or "epoch"."""
+    col = base.x_column(x)
+    layout = base.plot_layout("Gradient and update size", col,
                      "norm (log scale)" if log_y else "norm",
                      yaxis={"type": "log" if log_y else "linear"},
                      yaxis2={"title": {"text": "learning rate"}, "overlaying": "y",
                              "side": "right", "showgrid": False, "rangemode": "tozero"},
-                     uirevision=f"grad-{log_y}")
+                     uirevision=f"grad-{col}-{log_y}")
     layout["margin"]["r"] = 60  # room for the learning-rate axis
     columns = [c for c in ("grad_norm", "update_norm", "lr") if c in history.columns]
     if history.empty or not columns:
         return base.empty(layout, "no steps yet: press Play or Step")
     spiky = [history[c].to_numpy(float) for c in columns if c != "lr"]
     rows = base.decimated_rows(len(history), spiky)
-    steps = history["step"].to_numpy()[rows]
+    steps = history[col].to_numpy()[rows]
     data = [base.line(steps, history[column].to_numpy()[rows], name, color, log_y)
             for column, name, color in (("grad_norm", "gradient norm", base.COLORS["grad"]),
                                         ("update_norm", "update size", base.COLORS["update"]))
@@ -294,7 +308,8 @@ def _stacked_axes(titles: Sequence[str], x_title: str, y_title: str) -> dict:
     return {**layout, "annotations": annotations}
 
 
-def weight_distributions(steps, thetas, layout, bins: int = 40) -> go.Figure:
+def weight_distributions(steps, thetas, layout, bins: int = 40, x: str = "step",
+                         steps_per_epoch: int = 1) -> go.Figure:
     """How the weights of each layer spread out over training: one heatmap per weight matrix.
 
     x is the step of the snapshot, y the weight value (``bins`` equal bins spanning the
@@ -307,15 +322,19 @@ def weight_distributions(steps, thetas, layout, bins: int = 40) -> go.Figure:
     layout : list of (name, slice, shape) over the flat vector; 2-D entries are drawn
         (the first ``MAX_LAYERS``, the title says so), or every entry when there are no
         matrices. Snapshots are thinned to ``MAX_SNAPSHOTS`` evenly spaced columns.
+    x : "step" or "epoch"; an epoch is ``steps_per_epoch`` steps (``epoch = step / spe``).
     """
+    col = base.x_column(x)
     steps, thetas = np.asarray(steps, dtype=float), np.atleast_2d(np.asarray(thetas, float))
+    if col == "epoch":
+        steps = steps / steps_per_epoch
     layers = _weight_layers(layout)
     title = "Weight distributions over time (colour = number of weights)"
     if len(layers) > MAX_LAYERS:
         title += f", first {MAX_LAYERS} of {len(layers)} layers"
         layers = layers[:MAX_LAYERS]
     if len(steps) == 0 or not layers:
-        return base.empty(base.plot_layout(title, "step", "weight value"), "no snapshots yet")
+        return base.empty(base.plot_layout(title, col, "weight value"), "no snapshots yet")
     keep = np.unique(np.linspace(0, len(steps) - 1, MAX_SNAPSHOTS).round().astype(int))
     steps, thetas = steps[keep], thetas[keep]
     data = []
@@ -324,10 +343,11 @@ def weight_distributions(steps, thetas, layout, bins: int = 40) -> go.Figure:
         suffix = "" if row == 1 else str(row)
         data.append({"type": "heatmap", "x": steps, "y": centres, "z": counts,
                      "colorscale": "Viridis", "showscale": False, "name": name,
-                     "hovertemplate": "step %{x}<br>weight %{y:.3g}<br>%{z} weights<extra></extra>",
+                     "hovertemplate": col + " %{x:.4g}<br>weight %{y:.3g}<br>%{z} weights"
+                                      "<extra></extra>",
                      "xaxis": f"x{suffix}", "yaxis": f"y{suffix}"})
     titles = [f"{name} {tuple(shape)}" for name, _, shape in layers]
-    return go.Figure(data=data, layout={**base.look(title), **_stacked_axes(titles, "step",
+    return go.Figure(data=data, layout={**base.look(title), **_stacked_axes(titles, col,
                                                                        "weight value"),
                                         "height": max(320, 170 * len(layers) + 80)})
 

@@ -357,6 +357,20 @@ def grid_ranges(points, margin: float = MARGIN, previous=None):
     return tuple((float(m - h), float(m + h)) for m, h in zip(mid, half, strict=True))
 
 
+def framed_points(paths, diverged, minimum=None) -> np.ndarray:
+    """The points a picture of several paths is framed on, stacked as (k, 2).
+
+    Every path whose run did not diverge (``diverged[i]`` False), plus ``minimum`` when given;
+    every path when all diverged. A diverged run's weights reach +-1e4 and beyond: framing on
+    them would shrink every other path to a dot, while its start still shows where it left.
+    """
+    kept = [np.atleast_2d(p) for p, bad in zip(paths, diverged, strict=True) if not bad]
+    kept = kept or [np.atleast_2d(p) for p in paths]
+    if minimum is not None:
+        kept.append(np.atleast_2d(minimum))
+    return np.vstack(kept)
+
+
 def _axis_labels(model) -> tuple[str, str]:
     names = model.param_names()
     if _is_line(model):

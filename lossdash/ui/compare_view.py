@@ -114,6 +114,23 @@ def compare_section(cfg, run):
         mime="text/csv", icon=":material/download:", on_click="ignore")
 
 
+NUMBER = "%.4g"  # 21454193705 reads 2.145e+10, never a clipped 93705
+RESULT_FORMATS = {
+    "status": st.column_config.TextColumn(width=100),  # "max_epochs" whole, even on a phone
+    "epoch": st.column_config.NumberColumn(format="%.1f"),
+    "train loss": st.column_config.NumberColumn(format=NUMBER),
+    "val loss": st.column_config.NumberColumn(format=NUMBER),
+}
+
+
+def results_table(results, metric_name, on_val):
+    """``Comparison.results()`` with headers a reader knows: the metric named ("val R²",
+    "train accuracy"), losses with a space, ``label`` as "run"."""
+    metric = f"{'val' if on_val else 'train'} {metric_name}"
+    return results.rename(columns={"label": "run", "train_loss": "train loss",
+                                   "val_loss": "val loss", "metric": metric})
+
+
 def _stop_comparing(comp):
     st.session_state.cmp_playing = False  # a failed frame must not fail again every tick
 
@@ -126,15 +143,15 @@ def _compare_live(comp):
         if comp.done:
             ss.cmp_playing = False
             st.rerun()  # the whole view: Resume and Pin show the finished state
-    left, right = st.columns([3, 2])
-    left.plotly_chart(
+    st.plotly_chart(
         charts_compare.compare_curves(comp.histories(), comp.pinned, y="train_loss",
                                       x="epoch", log_y=True),
         config=PLOT_CONFIG, key="cmp_curves",
     )
-    table = comp.results()
-    right.dataframe(table, hide_index=True, width="stretch",
-                    column_config={"epoch": st.column_config.NumberColumn(format="%.1f")})
+    # Under the chart at full width: labels, statuses and losses of 1e10 are read whole.
+    table = results_table(comp.results(), comp.metric_name(), comp.val is not None)
+    formats = {**RESULT_FORMATS, table.columns[-1]: st.column_config.NumberColumn(format=NUMBER)}
+    st.dataframe(table, hide_index=True, width="stretch", column_config=formats)
     landscape_panel.draw_compare(comp)
     if not ss.get("cmp_playing") and comp.done:
         st.caption("All runs finished.")
@@ -179,6 +196,20 @@ def lr_finder_section(cfg, run):
                       args=(result.suggestion,), icon=":material/check:")
 
 
+def sweep_edge_note(result):
+    """What to do when the best rate of a sweep is its smallest or largest: the best may lie
+    outside the range tried. None when it lies inside (or nothing converged)."""
+    best, k = result.best_index, len(result.lrs)
+    if best is None or k < 2 or 0 < best < k - 1:
+        return None
+    rate = f"{result.lrs[best]:.3g}"
+    if best == 0:
+        return (f"The best rate, {rate}, is the smallest one tried: a smaller rate may be "
+                "better still. Move 'From' lower and run the sweep again.")
+    return (f"The best rate, {rate}, is the largest one tried: a larger rate may be better "
+            "still. Move 'To' higher and run the sweep again.")
+
+
 @guard.fragment("The learning-rate sweep")
 def sweep_section(cfg, run):
     ss = st.session_state
@@ -204,6 +235,9 @@ def sweep_section(cfg, run):
         n_div = int(result.diverged.sum())
         st.caption(f"{len(result.lrs)} rates x {result.epochs} epochs in "
                    f"{ss.get('sweep_seconds', 0):.2f} s; {n_div} diverged (marked x).")
+        note = sweep_edge_note(result)
+        if note:
+            st.warning(note, icon=":material/warning:")
         best = result.best_lr
         if best == best:
             st.button(f"Use the best rate, {best:.3g}", on_click=_use_lr, args=(best,),

@@ -201,8 +201,8 @@ def draw_compare(comparison):
         return
     base = landscape.exact_landscape(trainers[0], cache=_cache())
     paths = [landscape.thin(t.path()) for t in trainers]
-    points = [base.path, *paths]
-    ranges = landscape.grid_ranges(np.vstack(points))
+    diverged = [t.status == "diverged" for t in trainers]  # framed on the others
+    ranges = landscape.grid_ranges(landscape.framed_points(paths, diverged, base.minimum))
     land = landscape.exact_landscape(trainers[0], ranges=ranges, cache=_cache())
     runs = []
     for k, (label, t, path) in enumerate(zip(comparison.labels, trainers, paths, strict=True)):

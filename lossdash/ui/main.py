@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from lossdash import config, data, losses
-from lossdash.ui import guard, sidebar, state, train_view
+from lossdash.ui import background, guard, sidebar, state, train_view
 from lossdash.ui.text import inert
 
 ICON = Path(__file__).with_name("icon.png")  # a local file: no icon fetched from a font server
@@ -55,6 +55,8 @@ def url_problems(params):
         if losses.get(loss).task != task:
             problems.append(("loss", f"loss={loss!r} does not fit the {task} data set "
                              f"{dataset!r}; using that task's default loss"))
+        else:
+            problems += [("loss", notice) for notice in class_count_notice(dataset, loss)]
     if dataset == "csv":
         problems.append((None, "this link used an uploaded CSV, which links cannot carry: "
                                "upload the file again"))
@@ -92,6 +94,16 @@ def ui_value_problem(key, raw):
 def url_notices(params):
     """Problems with the URL the session opened with (values that fell back to defaults)."""
     return [notice for _, notice in url_problems(params)]
+
+
+def class_count_notice(dataset, loss):
+    """A loss of the right task that cannot take this generated set's number of classes
+    (hinge or bce on the three blobs) as a one-item list, else an empty one."""
+    sample = data.generate(dataset, n_samples=30)  # the number of classes is the generator's
+    if sample.n_classes is None or loss in config.compatible_losses(sample):
+        return []
+    return [f"loss={loss!r} takes two classes, and the data set {dataset!r} has "
+            f"{sample.n_classes}; using 'cross_entropy'"]
 
 
 def check_url_once():
@@ -143,6 +155,10 @@ def current_run(cfg, dataset, token, problem):
             st.info("Upload a CSV file in the sidebar (first row: column names). "
                     "The last column is the target unless you pick another.",
                     icon=":material/upload_file:")
+            # The prompt alone: the previous generated set is neither shown nor trained.
+            if ss.run is not None:
+                background.stop(ss.run)
+            return None
         return ss.run
     try:
         return state.sync_run(cfg, dataset, token)

@@ -40,13 +40,21 @@ def shapes_section():
     c = st.columns([1, 1, 2])
     task = c[0].radio("Task", ["regression", "classification"], horizontal=True,
                       key="shape_task", bind=URL)
-    delta = c[1].slider("Huber δ", 0.1, 3.0, 1.0, 0.1, key="huber_delta", bind=URL)
-    data = shapes.loss_shapes(task, options={"huber": {"delta": delta}})
+    options = {}
+    if "huber" in losses.names(task):  # the slider only where Huber is drawn
+        delta = c[1].slider("Huber δ", 0.1, 3.0, 1.0, 0.1, key="huber_delta", bind=URL)
+        options["huber"] = {"delta": delta}
+    data = shapes.loss_shapes(task, options=options)
     left, right = st.columns(2)
     left.plotly_chart(charts_landscape.loss_shape_figure(data, "value"), config=PLOT_CONFIG,
                       key="shape_values")
     right.plotly_chart(charts_landscape.loss_shape_figure(data, "gradient"), config=PLOT_CONFIG,
                        key="shape_grads")
+    if task == "classification":
+        st.caption("On two classes bce and cross_entropy are one loss: the softmax of two "
+                   "scores is the sigmoid of their difference, so both charge −log σ(m). "
+                   "cross_entropy is drawn dashed on top of bce; the two part ways from "
+                   "three classes on.")
     with st.expander("The formulas"):
         for name in losses.names(task):
             st.markdown(f"**{name}**: {losses.get(name).summary}")

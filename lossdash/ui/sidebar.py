@@ -33,7 +33,7 @@ def select(label, field, options, fmt=str, default=None, help=None):
     )
 
 
-def number(label, field, step=None, fmt=None, help=None):
+def number(label, field, step=None, fmt=None, help=None, disabled=False):
     """A number input bound to the URL, with the range the config validator uses."""
     lo, hi = LIMITS[field]
     default = getattr(DEFAULT, field)
@@ -48,6 +48,7 @@ def number(label, field, step=None, fmt=None, help=None):
         key=field,
         bind=URL,
         help=help,
+        disabled=disabled,
     )
 
 
@@ -95,6 +96,16 @@ def read_upload(raw):
     return data.read_csv(raw)
 
 
+@st.cache_data(max_entries=4, show_spinner=False)
+def upload_number_columns(raw):
+    """The columns of an uploaded CSV that hold numbers, typos and all (see read_upload)."""
+    return data.number_columns(read_upload(raw))
+
+
+def _tick(key):
+    st.session_state[key] = True
+
+
 def csv_section():
     """Upload, preview and column choice. Returns (dataset, token) or (None, None).
 
@@ -125,7 +136,8 @@ def csv_section():
             target = st.selectbox("Target column", columns, index=len(columns) - 1,
                                   key=f"csv_target_{digest}")
             others = [c for c in columns if c != target]
-            numeric = [c for c in others if frame[c].dtype.kind in "biuf"]
+            numbers = upload_number_columns(raw)  # typos in a number column keep it in
+            numeric = [c for c in others if c in numbers]
             features = st.multiselect(
                 "Feature columns", others, default=numeric or others,
                 key=f"csv_features_{digest}_{target}",
@@ -134,14 +146,20 @@ def csv_section():
                 "Task", ["infer", "regression", "classification"], key=f"csv_task_{digest}",
                 help="Inferred from the target: text or a few whole-number values mean classes.",
             )
-            drop = st.checkbox("Drop rows with missing values", key=f"csv_drop_{digest}")
+            drop_key = f"csv_drop_{digest}"
+            drop = st.checkbox("Drop rows with missing values", key=drop_key)
             try:
                 dataset = data.from_frame(
                     frame, target, features, None if task == "infer" else task, drop
                 )
             except data.DataError as err:
                 st.error(f"**{inert(upload.name)}**: {inert(err)}")
+                if data.DROP_HINT in str(err):
+                    st.button("Drop those rows", key=f"csv_drop_offer_{digest}",
+                              on_click=_tick, args=(drop_key,), icon=":material/delete_sweep:")
             else:
+                if (warning := data.class_warning(dataset)) is not None:
+                    st.warning(warning, icon=":material/warning:")
                 token = ("csv", digest, target, tuple(features), task, drop)
                 ss.csv = {"token": token, "name": upload.name, "frame": frame,
                           "dataset": dataset}
@@ -212,9 +230,25 @@ def model_section(dataset):
 
 
 # --------------------------------------------------------------------------- optimizer and run
+def line_search_note(optimizer, batch_size):
+    """What the Armijo line search does instead of the chosen optimizer and batch size."""
+    rule = ("plain gradient steps" if optimizer == "sgd" else
+            f"plain gradient steps, not {optimizer}'s update rule")
+    text = (f"Line search on: {rule}; weight decay and clipping are not used (greyed out). "
+            "The learning rate is where each step's search starts.")
+    if batch_size:
+        text += (f" With batches of {batch_size}, each step searches on its own batch's loss: "
+                 "a noisy search meant for the full batch.")
+    return text
+
+
 def optimizer_section():
     st.header("Optimizer")
     name = select("Optimizer", "optimizer", optimizers.names())
+    searching = checkbox("Backtracking (Armijo) line search", "line_search",
+                         help="Plain gradient steps: start at the learning rate and halve it "
+                         "until the loss drops enough (Armijo condition).")
+    note = st.empty()  # filled once the batch size below is known
     opt_cls = optimizers.REGISTRY[name]
     with st.expander("Update rule"):
         st.latex(r"\small " + opt_cls.latex)
@@ -226,25 +260,23 @@ def optimizer_section():
                      on_change=_lr_from_slider, format_func="{:g}".format,
                      label_visibility="collapsed")
     fields = config.OPTIMIZER_FIELDS[name]
+    off = searching  # the line search takes its own plain steps: these are not used
     if "momentum" in fields:
-        number("Momentum", "momentum", step=0.05, fmt="%g")
+        number("Momentum", "momentum", step=0.05, fmt="%g", disabled=off)
     if "beta1" in fields:
         c1, c2 = st.columns(2)
         with c1:
-            number("β₁", "beta1", step=0.01, fmt="%g")
+            number("β₁", "beta1", step=0.01, fmt="%g", disabled=off)
         with c2:
-            number("β₂", "beta2", step=0.001, fmt="%g")
+            number("β₂", "beta2", step=0.001, fmt="%g", disabled=off)
     if "alpha" in fields:
-        number("α (squared-gradient decay)", "alpha", step=0.01, fmt="%g")
-    with st.expander("Weight decay, clipping, line search"):
+        number("α (squared-gradient decay)", "alpha", step=0.01, fmt="%g", disabled=off)
+    with st.expander("Weight decay, clipping"):
         if "adamw_decay" in fields:
-            number("Decoupled weight decay", "adamw_decay", step=0.01, fmt="%g")
+            number("Decoupled weight decay", "adamw_decay", step=0.01, fmt="%g", disabled=off)
         else:
-            number("Weight decay", "weight_decay", step=0.001, fmt="%g")
-        number("Clip gradient norm (0 = off)", "clip_norm", step=0.1, fmt="%g")
-        checkbox("Backtracking (Armijo) line search", "line_search",
-                 help="Full-batch plain gradient steps: start at the learning rate and halve it "
-                 "until the loss drops enough (Armijo condition).")
+            number("Weight decay", "weight_decay", step=0.001, fmt="%g", disabled=off)
+        number("Clip gradient norm (0 = off)", "clip_norm", step=0.1, fmt="%g", disabled=off)
 
     st.header("Schedule and run")
     sched = select("Learning-rate schedule", "schedule", schedules.names())
@@ -256,8 +288,11 @@ def optimizer_section():
         number("Decay rate", "decay", step=0.01, fmt="%g")
     if sched != "constant":
         st.latex(r"\small " + schedules.REGISTRY[sched].latex)
-    select("Batch size", "batch_size", BATCH_SIZES, fmt=lambda b: "full" if b == 0 else str(b),
-           help="Rows per step: full = gradient descent on all rows; 1 = pure SGD.")
+    batch = select("Batch size", "batch_size", BATCH_SIZES,
+                   fmt=lambda b: "full" if b == 0 else str(b),
+                   help="Rows per step: full = gradient descent on all rows; 1 = pure SGD.")
+    if searching:
+        note.caption(line_search_note(name, batch))
     number("Max epochs", "max_epochs")
     number("Seed (weights and batches)", "seed")
 
@@ -308,14 +343,24 @@ def _import_setup():
     ss.import_message = ("success", f"Loaded the setup from {inert(upload.name)}.")
 
 
+def setup_link(page_url, query):
+    """The page's address with ``query`` (a dict) as its query string.
+
+    ``http://host:8501`` has an empty path, and ``http://host:8501?lr=1`` is not what a
+    browser shows or some chat apps link: the path is at least "/".
+    """
+    parts = urllib.parse.urlsplit(page_url or "")
+    path = parts.path or "/"
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path,
+                                    urllib.parse.urlencode(query), ""))
+
+
 def share_section(cfg):
     """Export the setup as JSON, or import one; the URL carries it too."""
     st.header("Share")
     st.caption("The page's URL holds every setting: copy it to share this setup, or use the "
                "link below, built from the settings themselves.")
-    base = (st.context.url or "").split("?")[0]
-    query = urllib.parse.urlencode(cfg.to_query())
-    st.link_button("Link to this setup", f"{base}?{query}" if query else base or "?",
+    st.link_button("Link to this setup", setup_link(st.context.url, cfg.to_query()),
                    icon=":material/link:")
     st.download_button("Export setup (JSON)", cfg.to_json(), file_name="lossdash_setup.json",
                        mime="application/json", icon=":material/download:", on_click="ignore")

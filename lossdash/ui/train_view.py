@@ -223,6 +223,10 @@ def progress(snap):
 
 
 # --------------------------------------------------------------------------- figures
+def _x():
+    return st.session_state.get("x_axis", "step")  # every step chart follows the choice
+
+
 def loss_chart(run, history):
     ss = st.session_state
     return charts.loss_curve(history, ss.get("smoothing", 0.6), ss.get("log_y", True),
@@ -240,10 +244,11 @@ def model_chart(run, snap):
 def weights_chart(run, snap, history):
     trainer = run.trainer
     if trainer.track_params:
-        return charts.param_trajectories(history, trainer.model.param_names())
+        return charts.param_trajectories(history, trainer.model.param_names(), x=_x())
     steps, thetas = snap.snaps
     thetas = np.array(thetas) if thetas else np.zeros((0, trainer.model.n_params))
-    return charts.weight_distributions(np.array(steps), thetas, trainer.model.layout)
+    return charts.weight_distributions(np.array(steps), thetas, trainer.model.layout, x=_x(),
+                                       steps_per_epoch=trainer.steps_per_epoch)
 
 
 def outcome(run, snap, now):
@@ -301,11 +306,11 @@ def fast_panel(run):
 def slow_panel(run):
     """The weights, the gradients and the landscape: slower-moving, costlier to draw."""
     snap = snapshot(run, with_snaps=True)
-    at = (run.generation, snap.step)
+    at = (run.generation, snap.step, _x())  # the x-axis choice redraws both
     weights = built(run, "weights", at,
                     lambda: weights_chart(run, snap, history_of(run, snap)))
     gradients = built(run, "gradients", at,
-                      lambda: charts.gradient_chart(history_of(run, snap)))
+                      lambda: charts.gradient_chart(history_of(run, snap), x=_x()))
     figures = [live.Chart("slow/weights", weights, CHART_HEIGHT),
                live.Chart("slow/gradients", gradients, CHART_HEIGHT)]
     if st.session_state.get("show_landscape", True):

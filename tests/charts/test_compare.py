@@ -10,6 +10,7 @@ from lossdash.charts.base import OKABE_ITO
 from lossdash.charts.compare import (
     TOP_MARGIN,
     compare_curves,
+    finder_y_range,
     lr_finder_chart,
     sweep_chart,
 )
@@ -97,8 +98,8 @@ def test_lr_finder_chart_marks_the_suggestion_with_a_vertical_line():
     line = fig.layout.shapes[0]
     assert line.x0 == line.x1 == pytest.approx(0.01)
     assert "suggested lr = 0.01" in fig.layout.annotations[0].text
-    low, high = fig.layout.yaxis.range  # the blow-up (5.0) is cut off, the smoothed curve is not
-    assert low < 0.4 and 1.9 < high < 5.0
+    low, high = fig.layout.yaxis.range  # both curves whole at the bottom, the blow-up cut
+    assert low < 0.2 and 1.0 < high < 1.9
 
 
 def test_lr_finder_chart_without_a_suggestion_has_no_line():
@@ -106,3 +107,22 @@ def test_lr_finder_chart_without_a_suggestion_has_no_line():
     result = LRFindResult(lrs, np.ones(3), np.ones(3), math.nan, "never fell", "end of range")
     fig = lr_finder_chart(result)
     assert not fig.layout.shapes and len(fig.data) == 2
+
+
+def test_lr_finder_range_keeps_the_lowest_raw_loss_and_cuts_the_blow_up():
+    smoothed = np.array([4.0, 3.0, 1.0, 0.5, 0.4, 8.0, 30.0])
+    raw = np.array([4.0, 2.5, 0.5, 0.1, 0.3, 20.0, 90.0])  # the raw loss dips below the EMA
+    low, high = finder_y_range(raw, smoothed, pad=0.05)
+    assert low == pytest.approx(0.1 - 0.05 * 3.9) and high == pytest.approx(4.0 + 0.05 * 3.9)
+
+
+def test_lr_finder_range_is_none_without_a_finite_smoothed_loss():
+    assert finder_y_range([1.0], [math.nan]) is None
+
+
+def test_compare_curves_put_a_long_legend_under_the_plot():
+    many = compare_curves([(f"run {i}", history([2.0, 1.0])) for i in range(8)])
+    assert many.layout.legend.yref == "container" and many.layout.legend.yanchor == "bottom"
+    assert many.layout.legend.y == 0
+    few = compare_curves([("sgd", history([2.0, 1.0]))])
+    assert few.layout.legend.yanchor == "bottom" and few.layout.legend.y == 1.0  # above

@@ -185,3 +185,13 @@ def test_outlier_figure_shows_points_and_every_fit():
     (mae,) = [t for t in fig.data if t.name.startswith("mae")]
     assert list(mae.y) == [0.5, 3.5]
     assert mae.name == "mae: y = 3.00x + 0.50"
+
+
+@pytest.mark.parametrize("which", ["value", "gradient"])
+def test_cross_entropy_on_two_classes_is_dashed_on_top_of_bce_and_says_so(which):
+    fig = charts.loss_shape_figure(shapes.loss_shapes("classification", points=21), which)
+    lines = {t.name: t for t in fig.data if t.type == "scatter"}
+    assert set(lines) == {"bce", "cross_entropy (= bce)", "hinge"}
+    np.testing.assert_allclose(lines["cross_entropy (= bce)"].y, lines["bce"].y)
+    assert lines["cross_entropy (= bce)"].line.dash == "dash" and lines["bce"].line.dash is None
+    assert lines["hinge"].line.dash is None

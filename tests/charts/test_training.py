@@ -556,3 +556,44 @@ def test_a_class_label_with_html_is_escaped_in_the_legend():
     train.classes = ["<img src=x onerror=alert(1)>", "ok"]
     fig = charts.data_scatter(train)
     assert "&lt;img src=x onerror=alert(1)&gt; (train)" in names(fig)
+
+
+# the x-axis choice reaches every step chart; a full batch is not smoothed
+
+
+def test_gradient_chart_in_epochs_uses_the_epoch_column():
+    h = make_history()
+    fig = charts.gradient_chart(h, log_y=False, x="epoch")
+    np.testing.assert_allclose(trace(fig, "gradient norm").x, h["epoch"])
+    np.testing.assert_allclose(trace(fig, "learning rate").x, h["epoch"])
+    assert fig.layout.xaxis.title.text == "epoch"
+
+
+def test_param_trajectories_in_epochs_uses_the_epoch_column():
+    h = make_history()
+    fig = charts.param_trajectories(h, ["W1[0,0]"], x="epoch")
+    np.testing.assert_allclose(trace(fig, "W1[0,0]").x, h["epoch"])
+    assert fig.layout.xaxis.title.text == "epoch"
+
+
+def test_weight_distributions_in_epochs_divide_steps_by_steps_per_epoch():
+    fig = charts.weight_distributions([10, 20], np.ones((2, 12)), LAYOUT, x="epoch",
+                                      steps_per_epoch=4)
+    np.testing.assert_allclose(fig.data[0].x, [2.5, 5.0])
+    assert fig.layout.xaxis2.title.text == "epoch"
+
+
+@pytest.mark.parametrize("build", [charts.gradient_chart,
+                                   lambda h, x: charts.param_trajectories(h, ["b1[0]"], x=x)])
+def test_step_charts_reject_an_unknown_x_axis(build):
+    with pytest.raises(ValueError, match="step"):
+        build(make_history(), x="time")
+
+
+def test_loss_curve_draws_no_smoothed_line_for_a_full_batch():
+    h = make_history()
+    h["epoch"] = h["step"].astype(float)  # one step per epoch: every row in every step
+    fig = charts.loss_curve(h, smoothing=0.8)
+    assert "batch loss (smoothed)" not in names(fig)
+    assert trace(fig, "batch loss").opacity in (None, 1)
+    assert charts.full_batch(h) and not charts.full_batch(make_history())

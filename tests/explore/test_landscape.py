@@ -372,3 +372,18 @@ def test_a_grid_far_out_overflows_to_inf_without_a_warning():
     xs = np.r_[1e200, np.linspace(0.0, 3.0, 99)]  # 200 pairs: several chunks, two threads
     Z = landscape.loss_grid(model, X, y, loss, xs, [0.0, 1.0], threads=2)
     assert np.isinf(Z[:, 0]).all() and np.isfinite(Z[:, 1:]).all()
+
+
+def test_framed_points_leave_out_diverged_paths_but_keep_the_minimum():
+    calm = np.array([[0.0, 0.0], [1.0, 2.0]])
+    wild = np.array([[0.0, 0.0], [-3e4, 9e4]])
+    points = landscape.framed_points([calm, wild], [False, True], minimum=np.array([3.0, 1.0]))
+    np.testing.assert_array_equal(points, [[0, 0], [1, 2], [3, 1]])
+    (x0, x1), (y0, y1) = landscape.grid_ranges(points)
+    assert -1 < x0 and x1 < 4 and -1 < y0 and y1 < 3  # the calm path fills the picture
+
+
+def test_framed_points_use_every_path_when_every_run_diverged():
+    a, b = np.array([[0.0, 0.0], [5.0, 5.0]]), np.array([[0.0, 0.0], [-7.0, 1.0]])
+    np.testing.assert_array_equal(landscape.framed_points([a, b], [True, True]),
+                                  np.vstack([a, b]))

@@ -280,7 +280,7 @@ def test_compare_view_trains_every_variant_on_the_same_start():
     first = comp.trainers[0].initial_theta
     assert all((t.initial_theta == first).all() for t in comp.trainers)
     table = at.dataframe[0].value
-    assert list(table["label"]) == comp.labels
+    assert list(table["run"]) == comp.labels
 
 
 def test_lr_finder_suggestion_can_be_used():
