@@ -152,6 +152,7 @@ class Trainer:
         self._grads = {"theta": model.grad}
         self._prev = np.empty_like(model.theta)
         self._delta = np.empty_like(model.theta)
+        self.observers = []  # callables obs(trainer), called after every step (e.g. trackers)
         self.reset()
 
     # ------------------------------------------------------------------ state
@@ -293,6 +294,8 @@ class Trainer:
         self.step_count += 1
         self._record(value, due, grad_norm, update_norm, lr)
         self._check_finished(due, grad_norm)
+        for observe in self.observers:
+            observe(self)
         return True
 
     def _armijo(self, Xb, yb, value, grad, grad_norm, lr):
