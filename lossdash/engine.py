@@ -202,6 +202,11 @@ class Trainer:
         return self.step_count / self.steps_per_epoch
 
     @property
+    def last_update(self):
+        """``theta_after - theta_before`` of the last step taken (a view; the next step reuses it)."""
+        return self._delta
+
+    @property
     def done(self):
         return self.status != "running"
 
