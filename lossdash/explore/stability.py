@@ -181,11 +181,12 @@ def trainer_sharpness(trainer, n_iter=20):
 
 
 def nice_below(x):
-    """A round learning rate at or below ``x``: 1, 2 or 5 times a power of ten (0.37 -> 0.2)."""
+    """``x`` rounded down to two significant digits (0.6947 -> 0.69): a rate a person can
+    type that is still on the safe side of ``x``."""
     if not (math.isfinite(x) and x > 0):
         return None
-    power = 10.0 ** math.floor(math.log10(x))
-    return max(m * power for m in (1, 2, 5) if m * power <= x * (1 + 1e-12))
+    unit = 10.0 ** (math.floor(math.log10(x)) - 1)
+    return float(f"{math.floor(x / unit * (1 + 1e-12)) * unit:.2g}")
 
 
 # --------------------------------------------------------------------------- during a run

@@ -137,8 +137,8 @@ def test_flat_curvature_has_no_upper_limit():
     assert stable_lr(0.0, "sgd") == math.inf
 
 
-@pytest.mark.parametrize("x, nice", [(0.37, 0.2), (1.0, 1.0), (7.3, 5.0), (0.0123, 0.01)])
-def test_nice_below_rounds_down_to_one_two_five(x, nice):
+@pytest.mark.parametrize("x, nice", [(0.6947, 0.69), (1.0, 1.0), (73.99, 73.0), (0.0123, 0.012)])
+def test_nice_below_rounds_down_to_two_significant_digits(x, nice):
     assert nice_below(x) == pytest.approx(nice)
 
 
