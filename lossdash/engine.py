@@ -203,7 +203,7 @@ class Trainer:
 
     @property
     def last_update(self):
-        """``theta_after - theta_before`` of the last step taken (a view; the next step reuses it)."""
+        """``theta_after - theta_before`` of the last step (a view the next step overwrites)."""
         return self._delta
 
     @property

@@ -157,3 +157,14 @@ def lr_finder_chart(result):
                       annotation_text=f"suggested lr = {result.suggestion:.3g}",
                       annotation_position="top left")
     return fig
+
+
+def stability_marker(fig, lr_max):
+    """Mark the stability line on a learning-rate chart: rates right of ``lr_max`` (2/λmax for
+    plain GD) overshoot along the sharpest direction. Returns ``fig`` (unchanged if None)."""
+    if lr_max is None or not math.isfinite(lr_max):
+        return fig
+    fig.add_vline(x=lr_max, line={"color": DIVERGED_COLOR, "dash": "dot"},
+                  annotation_text=f"stable below ~{lr_max:.3g} (2/λmax)",
+                  annotation_position="bottom right")
+    return fig

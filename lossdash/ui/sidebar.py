@@ -13,6 +13,7 @@ import streamlit as st
 
 from lossdash import config, data, losses, models, optimizers, schedules
 from lossdash.config import LIMITS, RunConfig
+from lossdash.ui import stability_view
 
 DEFAULT = RunConfig()
 URL = "query-params"
@@ -219,6 +220,7 @@ def optimizer_section():
     st.select_slider("Learning rate (log scale)", sorted({*LR_GRID, lr}), key="lr_slider",
                      on_change=_lr_from_slider, format_func="{:g}".format,
                      label_visibility="collapsed")
+    lr_note = st.empty()  # filled with the stability line once the whole config is known
     fields = config.OPTIMIZER_FIELDS[name]
     if "momentum" in fields:
         number("Momentum", "momentum", step=0.05, fmt="%g")
@@ -254,6 +256,7 @@ def optimizer_section():
            help="Rows per step: full = gradient descent on all rows; 1 = pure SGD.")
     number("Max epochs", "max_epochs")
     number("Seed (weights and batches)", "seed")
+    return lr_note
 
 
 def read_config():
@@ -265,7 +268,7 @@ def read_config():
     with st.sidebar:
         dataset, token = data_section()
         model_section(dataset)
-        optimizer_section()
+        lr_note = optimizer_section()
     values = {
         f: st.session_state[f]
         for f in RunConfig.__dataclass_fields__
@@ -279,6 +282,7 @@ def read_config():
     except config.ConfigError as err:
         problem = str(err)
         cfg = cfg.replace(hidden=DEFAULT.hidden)  # what a first run uses while this is fixed
+    stability_view.caption(lr_note, cfg, dataset, token)
     with st.sidebar:
         share_section(cfg)
     return cfg, dataset, token, problem

@@ -53,7 +53,8 @@ def test_a_diverged_run_is_retried_under_the_stability_line():
     cfg, train, trainer, line = run(lr=5.0)
     assert trainer.status == "diverged"
     first = advice(cfg, train, trainer, line)[0]
-    assert first.kind == "diverged" and first.label == f"Reset and retry at lr = {first.action['lr']:g}"
+    assert first.kind == "diverged"
+    assert first.label == f"Reset and retry at lr = {first.action['lr']:g}"
     assert 0.8 * line < first.action["lr"] < line and first.action["reset"]
 
 
