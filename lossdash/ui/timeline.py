@@ -24,8 +24,12 @@ PLOT_CONFIG = {"displaylogo": False}
 ORIGINAL_COLOR = "#999999"
 
 
-def label(cfg, step):
-    return f"{cfg.optimizer}, {cfg.loss}, lr={cfg.lr:g} (step {step})"
+def label(trainer):
+    """What a run trained with: its optimizer, loss and last rate (the sidebar may have moved)."""
+    history = trainer.history
+    lr = float(history["lr"].iloc[-1]) if len(history) else trainer.base_lr
+    return (f"{trainer.optimizer.name}, {trainer.loss.name}, lr={lr:g} "
+            f"(step {trainer.step_count})")
 
 
 def origin_for(run):
@@ -63,6 +67,7 @@ def branch_here(run, origin, step):
     with origin.lock:
         twin = origin.trainer.branch(step)
         original = origin.trainer.history.copy()
+        name = f"original: {label(origin.trainer)}"
     with run.lock:
         if origin is run:
             twin.set_lr(run.cfg.lr)
@@ -71,7 +76,6 @@ def branch_here(run, origin, step):
             branching.adopt(twin, run.trainer)
         twin.max_epochs = max(twin.max_epochs, int(twin.epoch) + 1)
         run.trainer = twin
-    name = f"original: {label(origin.cfg, origin.trainer.step_count)}"
     ss.branch_origin = {"trainer": twin, "label": name, "history": original}
     ss.timeline_origin = run
     ss.advice_notice = (f"Branched at step {step} with {run.cfg.optimizer}, {run.cfg.loss}, "
@@ -161,7 +165,7 @@ def replay_section(run, origin):
     st.plotly_chart(landscape_panel.figure(view), config=PLOT_CONFIG, key="timeline-landscape")
     cfg = run.cfg
     what = (f"with {cfg.optimizer}, {cfg.loss}, lr = {cfg.lr:g}" if origin is run else
-            f"of the previous run ({label(origin.cfg, total)}) with the new settings: "
+            f"of the previous run ({label(origin.trainer)}) with the new settings: "
             f"{cfg.optimizer}, {cfg.loss}, lr = {cfg.lr:g}")
     st.button(f"Branch here (step {step:,})", on_click=branch_here, args=(run, origin, step),
               icon=":material/call_split:", type="primary",
