@@ -161,8 +161,11 @@ def replay_section(run, origin):
     left, right = st.columns(2)
     left.plotly_chart(model_figure(run, at), config=PLOT_CONFIG, key="timeline-model")
     right.plotly_chart(weights_figure(at), config=PLOT_CONFIG, key="timeline-weights")
-    view = SimpleNamespace(trainer=at, playing=False, train=run.train, val=run.val)
-    st.plotly_chart(landscape_panel.figure(view), config=PLOT_CONFIG, key="timeline-landscape")
+    small = at.model.n_params == 2  # exact and cached; a random slice takes a second to draw
+    if st.toggle("Landscape at this step", value=small, key="timeline_landscape"):
+        view = SimpleNamespace(trainer=at, playing=False, train=run.train, val=run.val)
+        st.plotly_chart(landscape_panel.figure(view), config=PLOT_CONFIG,
+                        key="timeline-landscape")
     cfg = run.cfg
     what = (f"with {cfg.optimizer}, {cfg.loss}, lr = {cfg.lr:g}" if origin is run else
             f"of the previous run ({label(origin.trainer)}) with the new settings: "
