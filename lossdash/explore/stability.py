@@ -37,7 +37,8 @@ import numpy as np
 FD_EPS = 1e-4  # finite-difference step along a unit vector, times max(1, |theta|)
 BREAKDOWN = 1e-12  # a Lanczos vector this short means the Krylov space is complete
 TRACK_BUDGET = 0.05  # the tracker spends at most this share of the training time
-TRACK_ITERATIONS = 12  # Lanczos steps per tracked point (warm-started from the last vector)
+TRACK_ITERATIONS = 6  # Lanczos steps per tracked point, warm-started from the last eigenvector
+# (the first point takes 20): sharpness moves slowly, so a few steps keep up with it
 TRACK_MAX_ROWS = 2048  # rows the tracker's Hessian is measured on (a fixed sample)
 MAX_TRACKED = 2000  # tracked points kept; every other one is dropped when full
 STEP_CAP_SECONDS = 0.05  # a longer gap between two steps is a pause, not training time
@@ -228,7 +229,8 @@ class SharpnessTracker:
     def measure(self, trainer):
         """One point now: sharpness of the trainer's current weights."""
         X, y = eval_rows(trainer.train, seed=trainer.seed)
-        lam, self._vector = top_eigenpair(trainer.model, trainer.loss, X, y, self.n_iter,
+        n_iter = self.n_iter if self._vector is not None else 20
+        lam, self._vector = top_eigenpair(trainer.model, trainer.loss, X, y, n_iter,
                                           trainer.seed, v0=self._vector)
         if not math.isfinite(lam):
             self._vector = None

@@ -174,3 +174,24 @@ def test_tracker_starts_over_after_a_reset():
     trainer.reset()
     trainer.run_steps(1)
     assert tracker.steps == [1]
+
+
+def test_gd_sharpness_rises_to_two_over_lr_at_the_edge_of_stability():
+    # Cohen et al. (2021): an MLP trained by GD sharpens until lambda_max reaches 2/lr, then
+    # hovers there. polynomial + MLP(8) at lr 0.3: it starts at 5.7, below 2/0.3 = 6.67.
+    cfg = config.RunConfig(dataset="polynomial", model="mlp", hidden="8", lr=0.3,
+                           max_epochs=1000)
+    train, val, _ = config.prepare(cfg, config.make_dataset(cfg))
+    trainer = config.build_trainer(cfg, train, val)
+    start = trainer_sharpness(trainer)
+    trainer.run_epochs(1000)
+    assert start < 0.9 * (2 / 0.3)
+    assert trainer_sharpness(trainer) == pytest.approx(2 / 0.3, rel=0.1)
+
+
+def test_warm_started_tracker_follows_the_exact_sharpness():
+    trainer = _mlp_trainer(lr=2.0)
+    tracker = SharpnessTracker(budget=1e9)
+    trainer.observers.append(tracker)
+    trainer.run_steps(60)
+    assert tracker.values[-1] == pytest.approx(trainer_sharpness(trainer), rel=1e-3)
