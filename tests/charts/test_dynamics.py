@@ -43,5 +43,11 @@ def test_stability_marker_sits_at_the_line():
     assert "0.77" in fig.layout.annotations[0].text
 
 
+def test_stability_marker_text_sits_at_the_line_on_a_log_axis():
+    fig = go.Figure(layout={"xaxis": {"type": "log"}})
+    fig = compare.stability_marker(fig, 0.1)
+    assert fig.layout.shapes[0].x0 == 0.1 and fig.layout.annotations[0].x == -1.0
+
+
 def test_no_line_no_marker():
     assert not compare.stability_marker(go.Figure(), None).layout.shapes
