@@ -16,8 +16,9 @@ import streamlit as st
 
 from lossdash import weights
 from lossdash.charts import base
+from lossdash.charts import landscape as charts_landscape
 from lossdash.charts import training as charts
-from lossdash.explore import branching
+from lossdash.explore import branching, landscape
 from lossdash.ui import background, landscape_panel
 
 PLOT_CONFIG = {"displaylogo": False}
@@ -76,6 +77,7 @@ def branch_here(run, origin, step):
             branching.adopt(twin, run.trainer)
         twin.max_epochs = max(twin.max_epochs, int(twin.epoch) + 1)
         run.trainer = twin
+        run.generation += 1
     ss.branch_origin = {"trainer": twin, "label": name, "history": original}
     ss.timeline_origin = run
     ss.advice_notice = (f"Branched at step {step} with {run.cfg.optimizer}, {run.cfg.loss}, "
@@ -112,6 +114,7 @@ def _import(run):
     with run.lock:
         run.trainer.initial_theta = theta
         run.trainer.reset()
+        run.generation += 1
     ss.weights_message = ("success", f"Loaded the weights of {upload.name}: the run starts from "
                           "them (Reset returns to them). Press Play to continue training.")
 
@@ -148,6 +151,24 @@ def weights_figure(trainer):
     return charts.weight_distributions(steps, thetas, trainer.model.layout)
 
 
+def landscape_at(run, at):
+    """The landscape around the replayed trainer ``at`` with its path up to there: exact for
+    two weights, else a random slice computed here (the user asked for it)."""
+    rows, columns = at.recorded()
+    snap = SimpleNamespace(rows=rows, columns=columns, theta=at.model.theta.copy(),
+                           snaps=at.snapshot_list(), step=at.step_count)
+    view = SimpleNamespace(trainer=at, train=run.train, val=run.val, playing=False,
+                           landscape=None)
+    if at.model.n_params == 2:
+        return landscape_panel.figure(view, snap)
+    stand_in, resolution = landscape_panel.affordable(landscape_panel.trainer_at(view, snap),
+                                                      landscape.RANDOM_RESOLUTION)
+    land = landscape.random_landscape(stand_in, resolution=resolution, seed=at.seed)
+    ss = st.session_state
+    return charts_landscape.landscape_figure(land, ss.get("ls_style", "contour"),
+                                             ss.get("ls_log", False))
+
+
 def replay_section(run, origin):
     total = origin.trainer.step_count
     step = st.slider("Step", 0, total, total, key=f"timeline_{id(origin.trainer)}_{total}",
@@ -163,9 +184,7 @@ def replay_section(run, origin):
     right.plotly_chart(weights_figure(at), config=PLOT_CONFIG, key="timeline-weights")
     small = at.model.n_params == 2  # exact and cached; a random slice takes a second to draw
     if st.toggle("Landscape at this step", value=small, key="timeline_landscape"):
-        view = SimpleNamespace(trainer=at, playing=False, train=run.train, val=run.val)
-        st.plotly_chart(landscape_panel.figure(view), config=PLOT_CONFIG,
-                        key="timeline-landscape")
+        st.plotly_chart(landscape_at(run, at), config=PLOT_CONFIG, key="timeline-landscape")
     cfg = run.cfg
     what = (f"with {cfg.optimizer}, {cfg.loss}, lr = {cfg.lr:g}" if origin is run else
             f"of the previous run ({label(origin.trainer)}) with the new settings: "

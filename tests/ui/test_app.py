@@ -110,7 +110,8 @@ def test_classification_offers_only_classification_losses():
 def test_good_csv_upload_builds_the_dataset():
     at = start(dataset="csv")
     rows = "\n".join(f"{i},{(i * 7) % 11},{'big' if i > 20 else 'small'}" for i in range(40))
-    at.file_uploader(key="csv_file").upload("points.csv", f"a,b,size\n{rows}\n".encode(), "text/csv").run()
+    csv = f"a,b,size\n{rows}\n".encode()
+    at.file_uploader(key="csv_file").upload("points.csv", csv, "text/csv").run()
     assert not at.exception and not at.error
     run = at.session_state["run"]
     assert run.dataset.task == "classification"
@@ -313,7 +314,8 @@ def test_a_bad_setup_file_is_refused_and_changes_nothing():
 def test_uploaded_csv_is_previewed():
     at = start(dataset="csv")
     rows = "\n".join(f"{i},{i % 3}" for i in range(30))
-    at.file_uploader(key="csv_file").upload("tiny.csv", f"x,kind\n{rows}\n".encode(), "text/csv").run()
+    csv = f"x,kind\n{rows}\n".encode()
+    at.file_uploader(key="csv_file").upload("tiny.csv", csv, "text/csv").run()
     assert not at.exception
     assert any("tiny.csv" in e.label and "classification into 3 classes" in e.label
                for e in at.expander)
