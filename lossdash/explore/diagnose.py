@@ -235,9 +235,10 @@ def diagnose(history, cfg, train, status, message="", metric=math.nan, line=None
         found.append(scales(train.X, train.feature_names, urgent=status == "diverged"))
     if status != "diverged" and len(history):
         full_batch = cfg.batch_size == 0 or cfg.batch_size >= train.n_samples
-        rows = history if full_batch else history[history["eval"]]
+        evals = history[history["eval"].astype(bool)]  # the raw rows hold eval as 0.0/1.0
+        rows = history if full_batch else evals
         found.append(oscillation(rows["loss" if full_batch else "train_loss"], cfg.lr))
-        found.append(overfitting(history[history["eval"]]))
+        found.append(overfitting(evals))
     if status in ("converged", "max_epochs") and not mlp_zeros:
         if math.isfinite(metric) and metric < POOR_METRIC:
             found.append(poor(train.task, metric, cfg.model, cfg.hidden))

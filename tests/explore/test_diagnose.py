@@ -131,6 +131,14 @@ def test_rising_validation_loss_with_falling_train_loss_is_overfitting():
     assert "epoch 10" in found.text
 
 
+def test_history_rows_with_eval_as_numbers_are_read():
+    # The dashboard passes the trainer's raw rows, where ``eval`` is 0.0 or 1.0.
+    frame = history(np.linspace(1.0, 0.1, 20), np.linspace(1.0, 0.2, 20)).astype(float)
+    cfg = config.RunConfig()
+    train = data.generate("seed_linear")
+    assert dg.diagnose(frame, cfg, train, "running") == []
+
+
 def test_validation_loss_that_keeps_falling_is_not_overfitting():
     train = np.linspace(1.0, 0.1, 20)
     assert dg.overfitting(history(train, train + 0.1)) is None

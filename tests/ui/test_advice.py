@@ -36,7 +36,7 @@ def test_retry_button_resets_and_trains_under_the_stability_line(stop_threads):
     run = at.session_state["run"]
     stop_threads.append(run)
     assert at.session_state["lr"] == 0.69 and run.trainer.base_lr == 0.69
-    assert run.playing and run.trainer.status != "diverged"
+    assert run.trainer.status != "diverged"  # playing (or already done: 130 steps at 0.69)
     assert any("Back to the initial weights" in i.value for i in at.info)
     done = threading.Event()
     for _ in range(200):  # the training thread takes steps; wait on that, not on a clock
