@@ -42,6 +42,9 @@ TRACK_ITERATIONS = 6  # Lanczos steps per tracked point, warm-started from the l
 TRACK_MAX_ROWS = 2048  # rows the tracker's Hessian is measured on (a fixed sample)
 MAX_TRACKED = 2000  # tracked points kept; every other one is dropped when full
 STEP_CAP_SECONDS = 0.05  # a longer gap between two steps is a pause, not training time
+MAX_WORK = 3e8  # rows x weights x Lanczos steps of one estimate: ~0.3 s here; a big net on
+# many rows gets a smaller fixed row sample instead of a stalled page
+MIN_ROWS = 64
 
 
 # --------------------------------------------------------------------------- the Hessian
@@ -175,9 +178,16 @@ def eval_rows(data, max_rows=TRACK_MAX_ROWS, seed=0):
     return data.X[rows], data.y[rows]
 
 
+def affordable_rows(model, n_iter):
+    """Rows an estimate may use: ``TRACK_MAX_ROWS``, fewer (not under ``MIN_ROWS``) when
+    ``rows x weights x n_iter`` would pass ``MAX_WORK``."""
+    return int(min(TRACK_MAX_ROWS, max(MIN_ROWS, MAX_WORK // (model.n_params * max(n_iter, 1)))))
+
+
 def trainer_sharpness(trainer, n_iter=20):
-    """Sharpness of a trainer's full-batch objective (on at most ``TRACK_MAX_ROWS`` rows)."""
-    X, y = eval_rows(trainer.train, seed=trainer.seed)
+    """Sharpness of a trainer's full-batch objective, on a fixed sample of at most
+    :func:`affordable_rows` rows."""
+    X, y = eval_rows(trainer.train, affordable_rows(trainer.model, n_iter), trainer.seed)
     return sharpness(trainer.model, trainer.loss, X, y, n_iter=n_iter, seed=trainer.seed)
 
 
@@ -228,8 +238,8 @@ class SharpnessTracker:
 
     def measure(self, trainer):
         """One point now: sharpness of the trainer's current weights."""
-        X, y = eval_rows(trainer.train, seed=trainer.seed)
         n_iter = self.n_iter if self._vector is not None else 20
+        X, y = eval_rows(trainer.train, affordable_rows(trainer.model, 20), trainer.seed)
         lam, self._vector = top_eigenpair(trainer.model, trainer.loss, X, y, n_iter,
                                           trainer.seed, v0=self._vector)
         if not math.isfinite(lam):

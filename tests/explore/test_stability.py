@@ -195,3 +195,11 @@ def test_warm_started_tracker_follows_the_exact_sharpness():
     trainer.observers.append(tracker)
     trainer.run_steps(60)
     assert tracker.values[-1] == pytest.approx(trainer_sharpness(trainer), rel=1e-3)
+
+
+def test_a_big_net_is_measured_on_fewer_rows():
+    from lossdash.explore.stability import MIN_ROWS, TRACK_MAX_ROWS, affordable_rows
+
+    assert affordable_rows(models.make("linear", 2), 20) == TRACK_MAX_ROWS
+    big = models.make("mlp", 10, hidden=(256,) * 6)  # the largest the sidebar allows
+    assert affordable_rows(big, 20) == MIN_ROWS
