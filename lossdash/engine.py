@@ -37,8 +37,10 @@ Outcomes (``status``):
 
 from __future__ import annotations
 
+import copy
 import math
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -61,6 +63,8 @@ EVAL_MAX_ROWS = 2048  # history's train/val losses use a fixed sample of this ma
 ARMIJO_C = 1e-4  # sufficient-decrease constant of the backtracking line search
 ARMIJO_SHRINK = 0.5  # the step shrinks by this factor until the Armijo condition holds
 ARMIJO_MAX_TRIES = 40  # 0.5**40 ~ 1e-12: a step this small means the gradient is useless
+MAX_CHECKPOINTS = 64  # full states kept for branch/replay (every k steps, k doubling when full)
+CHECKPOINT_FLOATS = 8_000_000  # ... and at most this many numbers in all (64 MB)
 
 STATUSES = ("running", "converged", "diverged", "max_epochs")
 BASE_COLUMNS = (
@@ -98,6 +102,21 @@ def _eval_sample(dataset, seed):
         return dataset
     rows = np.random.default_rng(seed).choice(n, EVAL_MAX_ROWS, replace=False)
     return dataset.subset(np.sort(rows))
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """Everything a step depends on, after ``step`` steps: continuing from it replays the run."""
+
+    step: int
+    theta: np.ndarray  # the weights
+    optimizer_state: dict  # the optimizer's moments (deep copy of ``opt.state``)
+    optimizer_t: int  # the optimizer's step count
+    rng_state: dict  # the batch generator, now
+    epoch_rng_state: dict | None  # ... and before this epoch's permutation (rebuilds the order)
+    first_loss: float | None  # the divergence test's reference
+    last_eval: tuple  # train/val loss and metric carried forward to the next rows
+    snapshots: tuple  # (count of due evaluations, stride) of the weight snapshots
 
 
 class Trainer:
@@ -176,6 +195,7 @@ class Trainer:
         self._grads = {"theta": model.grad}
         self._prev = np.empty_like(model.theta)
         self._delta = np.empty_like(model.theta)
+        self.observers = []  # callables obs(trainer), called after every step (e.g. trackers)
         self.reset()
 
     # ------------------------------------------------------------------ state
@@ -200,11 +220,20 @@ class Trainer:
         self._order_X, self._order_y = self.train.X, self.train.y
         self._snap_steps, self._snaps, self._snap_stride, self._n_due = [], [], 1, 0
         self._history_cache = None
+        self._epoch_rng = None  # generator state before this epoch's permutation
+        self._lr_changes = [(0, self.base_lr)]  # (step, base lr from then on): replay needs it
+        self._checkpoints, self._checkpoint_stride = [], 1
+        self._keep_checkpoint()
 
     @property
     def epoch(self):
         """Completed epochs (a float: 2.5 is half way through the third)."""
         return self.step_count / self.steps_per_epoch
+
+    @property
+    def last_update(self):
+        """``theta_after - theta_before`` of the last step (a view the next step overwrites)."""
+        return self._delta
 
     @property
     def done(self):
@@ -215,6 +244,10 @@ class Trainer:
         if not (math.isfinite(lr) and lr > 0):
             raise ValueError(f"the learning rate must be a positive number, got {lr}")
         self.base_lr = float(lr)
+        if self._lr_changes[-1][1] != self.base_lr:
+            if self._lr_changes[-1][0] == self.step_count:
+                self._lr_changes.pop()
+            self._lr_changes.append((self.step_count, self.base_lr))
 
     def current_lr(self):
         """The learning rate the next step will use."""
@@ -229,6 +262,7 @@ class Trainer:
             return self.train.X, self.train.y
         k = self.step_count % self.steps_per_epoch
         if k == 0:  # new epoch: one gather, then every batch is a contiguous slice
+            self._epoch_rng = self.rng.bit_generator.state
             perm = self.rng.permutation(self.train.X.shape[0])
             self._order_X, self._order_y = self.train.X[perm], self.train.y[perm]
         lo = k * self.batch_size
@@ -335,6 +369,10 @@ class Trainer:
         self.step_count += 1
         self._record(value, due, grad_norm, update_norm, lr)
         self._check_finished(due, grad_norm, value)
+        if self.step_count % self._checkpoint_stride == 0:
+            self._keep_checkpoint()
+        for observe in self.observers:
+            observe(self)
         return True
 
     def _diverging(self, value):
@@ -521,6 +559,79 @@ class Trainer:
                 break
             chunk = min(chunk * 2, 256)
         return taken
+
+    # ------------------------------------------------------------------ branch and replay
+    def _keep_checkpoint(self):
+        opt = self.optimizer
+        self._checkpoints.append(Checkpoint(
+            self.step_count, self.model.theta.copy(), copy.deepcopy(opt.state), opt.t,
+            self.rng.bit_generator.state, self._epoch_rng, self._first_loss, self._last_eval,
+            (self._n_due, self._snap_stride)))
+        per_state = self.model.n_params * (1 + sum(len(v) for v in opt.state.values()))
+        limit = max(4, min(MAX_CHECKPOINTS, CHECKPOINT_FLOATS // max(per_state, 1)))
+        if len(self._checkpoints) > limit:  # keep step 0 and every other one: k doubles
+            self._checkpoint_stride *= 2
+            self._checkpoints = [c for c in self._checkpoints
+                                 if c.step % self._checkpoint_stride == 0]
+
+    def checkpoints(self):
+        """Steps whose full state is kept (0 first); :meth:`branch` can start at any step, by
+        replaying from the checkpoint at or before it."""
+        return [c.step for c in self._checkpoints]
+
+    def _lr_at(self, step):
+        """The base learning rate the run had at ``step`` (it may have been changed live)."""
+        return next(lr for s, lr in reversed(self._lr_changes) if s <= step)
+
+    def branch(self, step):
+        """A new, independent trainer in exactly the state this one had after ``step`` steps.
+
+        The nearest checkpoint at or before ``step`` is restored (weights, optimizer moments,
+        generator, the epoch's batch order), with the history rows up to it, and the remaining
+        steps are replayed with the learning rates this run used. Continuing the branch with
+        unchanged settings reproduces this run's later history exactly.
+        """
+        step = int(step)
+        if not 0 <= step <= self.step_count:
+            raise ValueError(f"step {step} is outside this run (0 to {self.step_count})")
+        cp = max((c for c in self._checkpoints if c.step <= step), key=lambda c: c.step)
+        twin = Trainer(self.model.copy(), self.loss, copy.deepcopy(self.optimizer), self.train,
+                       self.val, self.batch_size, self.seed, self.max_epochs, self.schedule,
+                       self.tol, self.gtol, self.eval_every, self.line_search)
+        twin.initial_theta = self.initial_theta.copy()
+        twin._restore(cp, self)
+        for s in range(cp.step, step):
+            twin.base_lr = self._lr_at(s)
+            twin.run_steps(1)
+        twin.base_lr = self._lr_at(step)
+        twin._lr_changes = [c for c in self._lr_changes if c[0] <= step]
+        twin.status, twin.message = "running", ""
+        return twin
+
+    def _restore(self, cp, source):
+        """Load checkpoint ``cp`` of trainer ``source``, with its history rows up to cp.step."""
+        self.model.theta[...] = cp.theta
+        self.optimizer.state, self.optimizer.t = copy.deepcopy(cp.optimizer_state), cp.optimizer_t
+        self.rng.bit_generator.state = cp.rng_state
+        self._epoch_rng, self._first_loss, self._last_eval = (
+            cp.epoch_rng_state, cp.first_loss, cp.last_eval)
+        self.step_count = cp.step
+        if self.batch_size is not None and cp.step % self.steps_per_epoch:
+            order = np.random.default_rng()
+            order.bit_generator.state = cp.epoch_rng_state
+            perm = order.permutation(self.train.X.shape[0])
+            self._order_X, self._order_y = self.train.X[perm], self.train.y[perm]
+        rows = source._rows[: source._n_rows]
+        rows = rows[rows[:, 0] <= cp.step]
+        self._rows = np.concatenate([rows, np.zeros((1024, rows.shape[1]))])
+        self._n_rows = len(rows)
+        kept = [i for i, s in enumerate(source._snap_steps) if s < cp.step]
+        self._snap_steps = [source._snap_steps[i] for i in kept]
+        self._snaps = [source._snaps[i].copy() for i in kept]
+        self._n_due, self._snap_stride = cp.snapshots
+        self._checkpoints = [c for c in source._checkpoints if c.step <= cp.step]
+        self._checkpoint_stride = source._checkpoint_stride
+        self._history_cache = None
 
     # ------------------------------------------------------------------ results
     @property

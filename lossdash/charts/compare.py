@@ -178,3 +178,17 @@ def lr_finder_chart(result):
                       annotation_text=f"suggested lr = {result.suggestion:.3g}",
                       annotation_position="top left")
     return fig
+
+
+def stability_marker(fig, lr_max):
+    """Mark the stability line on a learning-rate chart: rates right of ``lr_max`` (2/λmax for
+    plain GD) overshoot along the sharpest direction. Returns ``fig`` (unchanged if None)."""
+    if lr_max is None or not math.isfinite(lr_max):
+        return fig
+    fig.add_vline(x=lr_max, line={"color": DIVERGED_COLOR, "dash": "dot"})
+    # An annotation on a log axis takes log10(x) (a shape takes x itself).
+    x = math.log10(lr_max) if fig.layout.xaxis.type == "log" else lr_max
+    fig.add_annotation(x=x, y=0.5, xref="x", yref="paper", xanchor="left", showarrow=False,
+                       text=f"stable below ~{lr_max:.3g}<br>(2/λmax)",
+                       font={"color": DIVERGED_COLOR, "size": 11})
+    return fig

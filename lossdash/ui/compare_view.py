@@ -15,7 +15,7 @@ from lossdash import config, optimizers
 from lossdash.charts import compare as charts_compare
 from lossdash.charts import training as charts
 from lossdash.explore import compare, lrfind
-from lossdash.ui import guard, landscape_panel
+from lossdash.ui import guard, landscape_panel, stability_view
 from lossdash.ui.sidebar import LR_GRID
 from lossdash.ui.text import inert
 
@@ -188,8 +188,9 @@ def lr_finder_section(cfg, run):
         ss.lr_find = lrfind.lr_find(run.trainer, lr_min=lo, lr_max=hi, n_steps=int(steps))
     result = ss.lr_find
     if result is not None:
-        st.plotly_chart(charts_compare.lr_finder_chart(result), config=PLOT_CONFIG,
-                        key="lrf_chart")
+        line = stability_view.start_line(cfg, run.dataset, run.key[0])[1]
+        st.plotly_chart(charts_compare.stability_marker(charts_compare.lr_finder_chart(result),
+                                                        line), config=PLOT_CONFIG, key="lrf_chart")
         st.caption(result.reason)
         if result.suggestion == result.suggestion:  # not NaN
             st.button(f"Use {result.suggestion:.3g}", on_click=_use_lr,
@@ -231,7 +232,9 @@ def sweep_section(cfg, run):
         ss.sweep_seconds = time.perf_counter() - t0
     result = ss.sweep
     if result is not None:
-        st.plotly_chart(charts_compare.sweep_chart(result), config=PLOT_CONFIG, key="sw_chart")
+        line = stability_view.start_line(cfg, run.dataset, run.key[0])[1]
+        st.plotly_chart(charts_compare.stability_marker(charts_compare.sweep_chart(result), line),
+                        config=PLOT_CONFIG, key="sw_chart")
         n_div = int(result.diverged.sum())
         st.caption(f"{len(result.lrs)} rates x {result.epochs} epochs in "
                    f"{ss.get('sweep_seconds', 0):.2f} s; {n_div} diverged (marked x).")

@@ -13,7 +13,7 @@ import streamlit as st
 
 from lossdash import config, data, losses, models, optimizers, schedules
 from lossdash.config import LIMITS, RunConfig
-from lossdash.ui import guard
+from lossdash.ui import guard, stability_view
 from lossdash.ui.text import inert
 
 DEFAULT = RunConfig()
@@ -259,6 +259,7 @@ def optimizer_section():
     st.select_slider("Learning rate (log scale)", sorted({*LR_GRID, lr}), key="lr_slider",
                      on_change=_lr_from_slider, format_func="{:g}".format,
                      label_visibility="collapsed")
+    lr_note = st.empty()  # filled with the stability line once the whole config is known
     fields = config.OPTIMIZER_FIELDS[name]
     off = searching  # the line search takes its own plain steps: these are not used
     if "momentum" in fields:
@@ -295,6 +296,7 @@ def optimizer_section():
         note.caption(line_search_note(name, batch))
     number("Max epochs", "max_epochs")
     number("Seed (weights and batches)", "seed")
+    return lr_note
 
 
 def read_config():
@@ -306,7 +308,7 @@ def read_config():
     with st.sidebar:
         dataset, token = data_section()
         model_section(dataset)
-        optimizer_section()
+        lr_note = optimizer_section()
     values = {
         f: st.session_state[f]
         for f in RunConfig.__dataclass_fields__
@@ -320,6 +322,7 @@ def read_config():
     except config.ConfigError as err:
         problem = str(err)
         cfg = cfg.replace(hidden=DEFAULT.hidden)  # what a first run uses while this is fixed
+    stability_view.caption(lr_note, cfg, dataset, token)
     with st.sidebar:
         share_section(cfg)
     return cfg, dataset, token, problem

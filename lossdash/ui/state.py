@@ -80,7 +80,14 @@ def apply_live_settings(run, cfg):
 
 def _apply(run, cfg):
     trainer = run.trainer
+    restart = trainer.status == "diverged" and cfg.lr != trainer.base_lr
     trainer.set_lr(cfg.lr)
+    if restart:  # its weights are the last finite ones before the blow-up: start over
+        trainer.reset()
+        run.generation += 1
+        st.session_state.advice_notice = (
+            f"The run had diverged, so the new learning rate {cfg.lr:g} starts it again from "
+            "the initial weights: press Play.")
     trainer.schedule = config.make_schedule(cfg)
     if cfg.max_epochs != trainer.max_epochs:
         trainer.max_epochs = cfg.max_epochs

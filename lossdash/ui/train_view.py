@@ -25,7 +25,16 @@ import streamlit as st
 
 from lossdash import engine
 from lossdash.charts import training as charts
-from lossdash.ui import background, guard, landscape_panel, live, state
+from lossdash.ui import (
+    advice,
+    background,
+    guard,
+    landscape_panel,
+    live,
+    stability_view,
+    state,
+    timeline,
+)
 
 FAST_SECONDS = 0.08  # the fast panel's timer: the browser paces it, up to 12 frames a second
 SLOW_SECONDS = 0.4  # weights, gradients and landscape
@@ -229,8 +238,10 @@ def _x():
 
 def loss_chart(run, history):
     ss = st.session_state
-    return charts.loss_curve(history, ss.get("smoothing", 0.6), ss.get("log_y", True),
-                             ss.get("x_axis", "step"))
+    fig = charts.loss_curve(history, ss.get("smoothing", 0.6), ss.get("log_y", True),
+                            ss.get("x_axis", "step"))
+    x = ss.get("x_axis", "step")
+    return timeline.overlay(advice.mark_best(fig, run, x), run, x)  # best epoch; branch's origin
 
 
 def model_chart(run, snap):
@@ -252,15 +263,7 @@ def weights_chart(run, snap, history):
 
 
 def outcome(run, snap, now):
-    if snap.status == "diverged":
-        st.error(snap.message, icon=":material/warning:")
-    elif snap.status == "converged":
-        st.success(snap.message, icon=":material/check_circle:")
-        if run.train.task == "classification" and now.metric < 0.8:
-            st.info("It stopped improving, but it is not good: a linear boundary cannot "
-                    "separate this data. Try the neural net (MLP) in the sidebar.")
-    elif snap.status == "max_epochs":
-        st.info(f"{snap.message} Raise 'Max epochs' to keep going.")
+    advice.render(run, snap, now)  # the outcome, what went wrong, and a button for the fix
 
 
 # --------------------------------------------------------------------------- the live panels
@@ -313,6 +316,7 @@ def slow_panel(run):
                       lambda: charts.gradient_chart(history_of(run, snap), x=_x()))
     figures = [live.Chart("slow/weights", weights, CHART_HEIGHT),
                live.Chart("slow/gradients", gradients, CHART_HEIGHT)]
+    figures += stability_view.charts(run, snap, CHART_HEIGHT)  # update ratio, sharpness
     if st.session_state.get("show_landscape", True):
         figures.append(live.Chart("slow/landscape", landscape_panel.figure(run, snap),
                                   landscape_panel.HEIGHT, wide=True))
@@ -352,6 +356,8 @@ def render(run):
     live_fragment("slow", run)
     if st.session_state.get("show_landscape", True):
         st.caption(landscape_panel.explanation(run))
+    if not run.playing:
+        timeline.render(run)  # replay the run to any step, branch from there, weights files
     st.download_button(
         "Download history (CSV)",
         data=lambda: charts.history_csv(run.trainer.history),

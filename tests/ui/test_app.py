@@ -118,7 +118,8 @@ def test_classification_offers_only_classification_losses():
 def test_good_csv_upload_builds_the_dataset():
     at = start(dataset="csv")
     rows = "\n".join(f"{i},{(i * 7) % 11},{'big' if i > 20 else 'small'}" for i in range(40))
-    at.file_uploader[0].upload("points.csv", f"a,b,size\n{rows}\n".encode(), "text/csv").run()
+    csv = f"a,b,size\n{rows}\n".encode()
+    at.file_uploader(key="csv_file").upload("points.csv", csv, "text/csv").run()
     assert not at.exception and not at.error
     run = at.session_state["run"]
     assert run.dataset.task == "classification"
@@ -130,9 +131,9 @@ def test_good_csv_upload_builds_the_dataset():
 def test_broken_csv_shows_an_error_and_keeps_the_last_good_data():
     at = start(dataset="csv")
     good = "x,y\n" + "\n".join(f"{i},{2 * i + 1}" for i in range(30))
-    at.file_uploader[0].upload("good.csv", good.encode(), "text/csv").run()
+    at.file_uploader(key="csv_file").upload("good.csv", good.encode(), "text/csv").run()
     good_run = at.session_state["run"]
-    at.file_uploader[0].set_value(("bad.csv", b"x,y\n", "text/csv")).run()
+    at.file_uploader(key="csv_file").set_value(("bad.csv", b"x,y\n", "text/csv")).run()
     assert not at.exception
     assert at.error and "bad.csv" in at.error[0].value
     assert at.session_state["run"] is good_run
@@ -142,7 +143,7 @@ def test_broken_csv_shows_an_error_and_keeps_the_last_good_data():
 def test_text_feature_error_names_the_column():
     at = start(dataset="csv")
     text = "price,city,y\n" + "\n".join(f"{i},{'ab'[i % 2]}town,{i}" for i in range(20))
-    at.file_uploader[0].upload("t.csv", text.encode(), "text/csv").run()
+    at.file_uploader(key="csv_file").upload("t.csv", text.encode(), "text/csv").run()
     features = next(m for m in at.multiselect if m.label == "Feature columns")
     features.set_value(["price", "city"]).run()
     assert not at.exception
@@ -158,7 +159,7 @@ def test_learning_rate_50_ends_with_a_divergence_message():
     assert not at.exception
     assert at.session_state["run"].trainer.status == "diverged"
     text = " ".join(e.value for e in at.error)
-    assert "diverged" in text and "smaller" in text
+    assert "diverged" in text and "above the stability line" in text
 
 
 def test_bad_hidden_layers_show_an_error_and_keep_the_run():
@@ -214,9 +215,9 @@ def test_bad_hidden_layers_in_the_url_fall_back_to_the_default():
 
 def test_a_second_csv_with_other_columns_gets_its_own_choices():
     at = start(dataset="csv")
-    at.file_uploader[0].upload("a.csv", b"x,y\n" + b"\n".join(
+    at.file_uploader(key="csv_file").upload("a.csv", b"x,y\n" + b"\n".join(
         f"{i},{2 * i}".encode() for i in range(20)), "text/csv").run()
-    at.file_uploader[0].set_value(("b.csv", b"temp,rain,out\n" + b"\n".join(
+    at.file_uploader(key="csv_file").set_value(("b.csv", b"temp,rain,out\n" + b"\n".join(
         f"{i},{i % 4},{3 * i}".encode() for i in range(20)), "text/csv")).run()
     assert not at.exception and not at.error
     assert at.session_state["run"].dataset.feature_names == ["temp", "rain"]
@@ -321,7 +322,8 @@ def test_a_bad_setup_file_is_refused_and_changes_nothing():
 def test_uploaded_csv_is_previewed():
     at = start(dataset="csv")
     rows = "\n".join(f"{i},{i % 3}" for i in range(30))
-    at.file_uploader[0].upload("tiny.csv", f"x,kind\n{rows}\n".encode(), "text/csv").run()
+    csv = f"x,kind\n{rows}\n".encode()
+    at.file_uploader(key="csv_file").upload("tiny.csv", csv, "text/csv").run()
     assert not at.exception
     assert any("tiny.csv" in e.label and "classification into 3 classes" in e.label
                for e in at.expander)

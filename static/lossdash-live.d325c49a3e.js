@@ -1,0 +1,213 @@
+// lossdash live panel: a metrics row and Plotly charts kept in the page and updated in place.
+//
+// Python (lossdash/ui/live.py) sends, on every frame of a fragment, {metrics, progress, charts};
+// each chart carries a FigureStream message (lossdash/charts/stream.py): the whole figure once,
+// then only what changed. The figures live in `store`, outside the DOM, so a chart that React
+// remounts is drawn again at once from what the page already has: a chart never goes blank.
+// Drawing waits for the next animation frame, so several messages cost one Plotly.react.
+
+const store = (window.__lossdashLive = window.__lossdashLive || new Map()); // chart id -> state
+let plotly = null; // the Plotly module, once loaded
+
+function loadPlotly(url) {
+  if (!window.__lossdashPlotly) {
+    window.__lossdashPlotly = window.Plotly
+      ? Promise.resolve(window.Plotly)
+      : new Promise((resolve, reject) => {
+          const s = document.createElement("script");
+          s.src = url;
+          s.onload = () => resolve(window.Plotly);
+          s.onerror = () => reject(new Error("could not load " + url));
+          document.head.appendChild(s);
+        });
+  }
+  return window.__lossdashPlotly;
+}
+
+// ---------------------------------------------------------------- typed arrays from Python
+const TYPES = { f4: Float32Array, f8: Float64Array, i4: Int32Array, u1: Uint8Array };
+
+function decodeArray(spec) {
+  const bytes = Uint8Array.from(atob(spec.bdata), (c) => c.charCodeAt(0));
+  let flat = Array.from(new TYPES[spec.dtype](bytes.buffer));
+  if (spec.zmin !== undefined) {
+    const span = spec.zmax - spec.zmin;
+    flat = flat.map((q) => (q === 255 ? NaN : spec.zmin + (q / 254) * span));
+  }
+  if (spec.shape && spec.shape.length === 2) {
+    const [rows, cols] = spec.shape;
+    const out = new Array(rows);
+    for (let r = 0; r < rows; r++) out[r] = flat.slice(r * cols, (r + 1) * cols);
+    return out;
+  }
+  return flat;
+}
+
+function decode(value) {
+  if (Array.isArray(value)) return value.map(decode);
+  if (value && typeof value === "object") {
+    if (typeof value.bdata === "string" && value.dtype) return decodeArray(value);
+    const out = {};
+    for (const k of Object.keys(value)) out[k] = decode(value[k]);
+    return out;
+  }
+  return value;
+}
+
+// ---------------------------------------------------------------- applying a message
+// Returns false when the message cannot apply to what the page holds (a resend is needed).
+function apply(state, msg) {
+  if (msg.full) {
+    state.gen = msg.gen;
+    state.seq = msg.seq;
+    state.data = decode(msg.data);
+    state.layout = decode(msg.layout);
+    return true;
+  }
+  if (msg.gen !== state.gen || state.data === null) return false;
+  if (msg.seq === state.seq) return true; // nothing new (a rerun that changed nothing)
+  if (msg.prev !== state.seq) return false;
+  for (const p of msg.traces || []) {
+    const trace = state.data[p.i];
+    if (p.replace) {
+      state.data[p.i] = decode(p.replace);
+      continue;
+    }
+    if (p.from !== undefined) {
+      for (const key of ["x", "y"]) {
+        if (p[key]) trace[key] = (trace[key] || []).slice(0, p.from).concat(decodeArray(p[key]));
+      }
+    }
+    for (const [key, spec] of Object.entries(p.set || {})) trace[key] = decodeArray(spec);
+  }
+  if (msg.layout) state.layout = decode(msg.layout);
+  state.seq = msg.seq;
+  return true;
+}
+
+// ---------------------------------------------------------------- drawing
+const CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
+
+function draw(state) {
+  if (!plotly || !state.div || !state.div.isConnected || state.data === null) return;
+  if (state.drawn === state.seq && state.div === state.drawnDiv) return;
+  const layout = Object.assign({}, state.layout, { datarevision: state.seq, autosize: true });
+  delete layout.width;
+  // Plotly.react diffs against what is on the div: it updates in place, never blanks the plot.
+  const t0 = performance.now();
+  plotly.react(state.div, state.data, layout, CONFIG);
+  (window.__ldDraws = window.__ldDraws || []).push([state.div.parentElement.dataset.chart, performance.now() - t0]);
+  state.drawn = state.seq;
+  state.drawnDiv = state.div;
+  state.div.dataset.seq = String(state.seq);
+}
+
+function schedule(state) {
+  if (state.pending) return;
+  state.pending = true;
+  requestAnimationFrame(() => {
+    state.pending = false;
+    draw(state);
+  });
+}
+
+// ---------------------------------------------------------------- the panel's DOM
+function child(parent, cls, tag = "div") {
+  let el = parent.querySelector(":scope > ." + cls);
+  if (!el) {
+    el = document.createElement(tag);
+    el.className = cls;
+    parent.appendChild(el);
+  }
+  return el;
+}
+
+function renderMetrics(root, metrics) {
+  const row = child(root, "ld-metrics");
+  row.hidden = !metrics || metrics.length === 0;
+  (metrics || []).forEach((m, i) => {
+    let box = row.children[i];
+    if (!box) {
+      box = document.createElement("div");
+      box.className = "ld-metric";
+      box.dataset.testid = "stMetric";
+      box.innerHTML =
+        '<div class="ld-metric-label" data-testid="stMetricLabel"></div>' +
+        '<div class="ld-metric-value" data-testid="stMetricValue"></div>';
+      row.appendChild(box);
+    }
+    box.children[0].textContent = m.label;
+    box.children[1].textContent = m.value;
+    box.title = m.help || "";
+  });
+  while (row.children.length > (metrics || []).length) row.lastChild.remove();
+}
+
+function renderProgress(root, progress) {
+  const bar = child(root, "ld-progress");
+  bar.hidden = !progress;
+  if (!progress) return;
+  const track = child(bar, "ld-progress-track");
+  const fill = child(track, "ld-progress-fill");
+  fill.style.width = `${Math.max(0, Math.min(1, progress.value)) * 100}%`;
+  child(bar, "ld-progress-text").textContent = progress.text;
+}
+
+function renderCharts(root, charts, resync) {
+  const grid = child(root, "ld-charts");
+  grid.style.setProperty("--ld-columns", String(Math.max(1, Math.min(2, charts.length))));
+  const wanted = new Set(charts.map((c) => c.id));
+  for (const box of [...grid.children]) if (!wanted.has(box.dataset.chart)) box.remove();
+  charts.forEach((chart, i) => {
+    let box = grid.querySelector(`:scope > [data-chart="${CSS.escape(chart.id)}"]`);
+    if (!box) {
+      box = document.createElement("div");
+      box.className = "ld-chart";
+      box.dataset.chart = chart.id;
+      const div = document.createElement("div");
+      div.className = "ld-plot";
+      box.appendChild(div);
+    }
+    if (grid.children[i] !== box) grid.insertBefore(box, grid.children[i] || null);
+    box.classList.toggle("ld-wide", Boolean(chart.wide));
+    const div = box.firstChild;
+    div.style.height = `${chart.height || 360}px`;
+    let state = store.get(chart.id);
+    if (!state) {
+      state = { gen: null, seq: -1, data: null, layout: null, div: null };
+      store.set(chart.id, state);
+    }
+    state.div = div;
+    if (chart.msg && !apply(state, chart.msg) && !state.asked) {
+      state.asked = true; // one request until a whole figure arrives
+      resync(chart.id);
+    }
+    if (chart.msg && chart.msg.full) state.asked = false;
+    schedule(state);
+  });
+}
+
+function loadStyle(url) {
+  if (!url || document.querySelector(`link[data-lossdash="${CSS.escape(url)}"]`)) return;
+  const link = document.createElement("link");
+  link.rel = "stylesheet";
+  link.href = url;
+  link.dataset.lossdash = url;
+  document.head.appendChild(link);
+}
+
+export function render(component) {
+  const { parentElement, data, setTriggerValue } = component;
+  if (!data) return;
+  loadStyle(data.css_url);
+  const root = child(parentElement, "ld-live");
+  renderMetrics(root, data.metrics);
+  renderProgress(root, data.progress);
+  const resync = (id) => setTriggerValue("resync", id);
+  loadPlotly(data.plotly_url).then((P) => {
+    const first = plotly === null;
+    plotly = P;
+    if (first) for (const state of store.values()) schedule(state);
+  });
+  renderCharts(root, data.charts || [], resync);
+}
