@@ -418,3 +418,13 @@ def recommended(dataset_name):
         raise ConfigError(f"no recommended setup for {dataset_name!r}; choose one of "
                           f"{', '.join(RECOMMENDED)}")
     return RunConfig(dataset=dataset_name, **RECOMMENDED[dataset_name])
+
+
+def recommended_changes(dataset_name, named=()):
+    """What opening a link that names ``dataset_name`` changes: the recommended setup's
+    fields that differ from the defaults, except the fields the link names itself."""
+    if dataset_name not in RECOMMENDED:
+        return {}
+    default = RunConfig()
+    return {field: value for field, value in recommended(dataset_name).to_dict().items()
+            if field not in named and value != getattr(default, field)}

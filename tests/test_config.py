@@ -186,3 +186,13 @@ def test_recommended_setup_solves_its_data_set(name):
 
 def test_every_generated_set_has_a_recommended_setup():
     assert set(config.RECOMMENDED) == set(data.names())
+
+
+def test_a_link_naming_only_a_data_set_gets_its_recommended_setup():
+    changes = config.recommended_changes("circle", {"dataset": "circle"})
+    assert changes["features"] == "x1_sq,x2_sq" and changes["loss"] == "bce"
+
+
+def test_settings_named_in_the_link_win_over_the_recommended_ones():
+    changes = config.recommended_changes("circle", {"dataset": "circle", "lr": "0.01"})
+    assert "lr" not in changes and "features" in changes

@@ -74,6 +74,9 @@ def check_url_once():
         if key in config.RunConfig.__dataclass_fields__
         and any(p.startswith(f"{key}=") for p in problems)
     }
+    # A link naming a generated set gets its recommended setup, but what it names wins.
+    ss.url_resets = {**config.recommended_changes(params.get("dataset"), params),
+                     **ss.url_resets}
 
 
 def apply_url_resets():

@@ -43,6 +43,7 @@ class LiveRun:
     landscape: object = None  # the landscape panel's job: lossdash.ui.landscape_panel.Job
     generation: int = 0  # counts resets: a step number names one state only within a generation
     built: dict = field(default_factory=dict)  # name -> (inputs, figure or numbers) last built
+    plane: config.Plane | None = None  # the rows in the original plane, for the charts
 
 
 def init_state():
@@ -64,9 +65,10 @@ def run_key(cfg, data_token):
 
 def build_run(cfg, dataset, data_token):
     """A fresh LiveRun; raises DataError/ConfigError/ValueError with a user-facing message."""
-    train, val, _ = config.prepare(cfg, dataset)
+    train, val, scaler = config.prepare(cfg, dataset)
     trainer = config.build_trainer(cfg, train, val)
-    return LiveRun(run_key(cfg, data_token), cfg, trainer, train, val, dataset)
+    return LiveRun(run_key(cfg, data_token), cfg, trainer, train, val, dataset,
+                   plane=config.plane(cfg, dataset, scaler))
 
 
 def apply_live_settings(run, cfg):

@@ -25,7 +25,7 @@ import streamlit as st
 
 from lossdash import engine
 from lossdash.charts import training as charts
-from lossdash.ui import background, landscape_panel, live, state
+from lossdash.ui import background, landscape_panel, live, network_view, state
 
 FAST_SECONDS = 0.08  # the fast panel's timer: the browser paces it, up to 12 frames a second
 SLOW_SECONDS = 0.4  # weights, gradients and landscape
@@ -227,10 +227,11 @@ def loss_chart(run, history):
 
 def model_chart(run, snap):
     model, loss = model_at(run, snap.theta), run.trainer.loss
+    train, val, inputs = run.plane  # drawn in the original plane; inputs engineers a point
     if run.train.task == "classification":
-        return charts.decision_boundary(run.train, run.val, lambda X: loss.proba(model.forward(X)),
+        return charts.decision_boundary(train, val, lambda X: loss.proba(model.forward(inputs(X))),
                                         resolution=BOUNDARY_RESOLUTION)
-    return charts.regression_fit(run.train, run.val, model.forward)
+    return charts.regression_fit(train, val, lambda X: model.forward(inputs(X)))
 
 
 def weights_chart(run, snap, history):
@@ -348,6 +349,7 @@ def render(run):
     controls(run)
     live_fragment("fast", run)
     chart_options()
+    network_view.render(run)
     live_fragment("slow", run)
     if st.session_state.get("show_landscape", True):
         st.caption(landscape_panel.explanation(run))
