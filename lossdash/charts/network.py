@@ -76,6 +76,11 @@ def unit_name(snap, layer, j):
     return f"neuron {j + 1} of hidden {layer}"
 
 
+def short_name(snap, layer, j):
+    """A unit in few characters, for axis labels: an input's name, or the neuron's number."""
+    return snap.input_names[j] if layer == 0 else f"#{j + 1}"
+
+
 def weight_label(snap, layer, i, j):
     """``W1[0,2]: x1 → neuron 3 of hidden 1``: which units a weight joins."""
     return (f"W{layer}[{i},{j}]: {unit_name(snap, layer - 1, i)} → "
@@ -219,6 +224,9 @@ def network_figure(snap, selected=None, height=None):
     rows = max(len(shown_units(snap, layer)) for layer in range(n_layers))
     top_y = (rows - 1) / 2 * GAP_Y + TILE / 2
     annotations = [_column_title(snap, layer, top_y) for layer in range(n_layers)]
+    annotations += [{"x": x - TILE / 2 - 0.08, "y": y, "text": snap.input_names[j],
+                     "showarrow": False, "xanchor": "right", "font": {"size": 12}}
+                    for (layer, j), (x, y) in pos.items() if layer == 0]
     annotations += [_more_note(snap, layer, pos) for layer in range(n_layers)
                     if snap.sizes[layer] > MAX_SHOWN]
     shapes = []
@@ -230,7 +238,7 @@ def network_figure(snap, selected=None, height=None):
     bottom = -top_y - (0.9 if any(s > MAX_SHOWN for s in snap.sizes) else 0.3)
     layout = {
         **base.look("The network: each square is a neuron's output over the plane"),
-        "xaxis": {**hidden, "range": [-0.8, (n_layers - 1) * GAP_X + 0.8]},
+        "xaxis": {**hidden, "range": [-1.7, (n_layers - 1) * GAP_X + 0.8]},
         "yaxis": {**hidden, "range": [bottom, top_y + 0.7], "scaleanchor": "x"},
         "coloraxis": {"colorscale": SIGNED_SCALE, "cmin": -1, "cmax": 1, "showscale": False},
         "coloraxis2": {"colorscale": SIGNED_SCALE, "cmin": 0, "cmax": 1, "showscale": False},
@@ -266,22 +274,24 @@ def neuron_figure(snap, layer, j, plane_names=("x1", "x2")):
     scale = {"colorscale": SIGNED_SCALE, "zmid": None if proba else 0.0,
              "zmin": 0 if proba else None, "zmax": 1 if proba else None}
     data = [{"type": "heatmap", "x": snap.gx, "y": snap.gy, "z": base.gaps(tile),
-             "colorbar": {"thickness": 12, "x": 0.52}, "name": unit_name(snap, layer, j),
+             "showscale": False, "name": unit_name(snap, layer, j),
+             "hovertemplate": "(%{x:.2f}, %{y:.2f}): %{z:.3g}<extra></extra>",
              "xaxis": "x", "yaxis": "y", **{k: v for k, v in scale.items() if v is not None}}]
     layout = {
         **base.look(f"{unit_name(snap, layer, j)}: its output over the plane"),
-        "xaxis": {"domain": [0, 0.5], "title": {"text": plane_names[0]}},
+        "xaxis": {"domain": [0, 0.52], "title": {"text": plane_names[0]}},
         "yaxis": {"title": {"text": plane_names[1]}},
         "showlegend": False, "height": 340,
     }
     if layer > 0:
         W = snap.weights[layer - 1][:, j]
-        names = [unit_name(snap, layer - 1, i) for i in range(len(W))]
+        names = [short_name(snap, layer - 1, i) for i in range(len(W))]
         data.append({"type": "bar", "x": W, "y": names, "orientation": "h",
                      "marker": {"color": [POSITIVE if w >= 0 else NEGATIVE for w in W]},
                      "xaxis": "x2", "yaxis": "y2", "name": "incoming weights",
                      "hovertemplate": "%{y}: w = %{x:.3g}<extra></extra>"})
-        layout["xaxis2"] = {"domain": [0.68, 1.0], "anchor": "y2",
-                            "title": {"text": "incoming weight"}}
-        layout["yaxis2"] = {"anchor": "x2", "autorange": "reversed", "automargin": True}
+        layout["xaxis2"] = {"domain": [0.74, 1.0], "anchor": "y2",
+                            "title": {"text": "incoming weights"}}
+        layout["yaxis2"] = {"anchor": "x2", "autorange": "reversed", "automargin": True,
+                            "type": "category", "tickfont": {"size": 10}}
     return go.Figure(data=data, layout=layout)

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from lossdash import config, data, losses
-from lossdash.ui import sidebar, state, train_view
+from lossdash import config, data, lessons, losses
+from lossdash.ui import classroom, sidebar, state, train_view
+from lossdash.ui import lessons as lessons_view
 
 ICON = Path(__file__).with_name("icon.png")  # a local file: no icon fetched from a font server
-VIEWS = ["Train", "Loss shapes", "Compare", "LR finder"]
+VIEWS = ["Train", "Loss shapes", "Compare", "LR finder", "Lessons"]
 UI_KEYS = {  # URL keys owned by widgets outside RunConfig, with their allowed values
     "view": VIEWS,
     "speed": list(train_view.SPEEDS),
@@ -18,6 +19,8 @@ UI_KEYS = {  # URL keys owned by widgets outside RunConfig, with their allowed v
     "log_y": ["true", "false"],
     "show_landscape": ["true", "false"],
     "smoothing": None,
+    "lesson": list(lessons.BY_KEY),
+    "classroom": ["true", "false"],
     # compare and LR-finder choices: Streamlit checks them against their widgets' options
     **dict.fromkeys(["cmp_optimizers", "cmp_lrs", "cmp_losses", "cmp_batches",
                      "cmp_line_search", "lrf_min", "lrf_max", "lrf_steps", "sw_min", "sw_max",
@@ -76,7 +79,9 @@ def check_url_once():
     }
     # A link naming a generated set gets its recommended setup, but what it names wins.
     ss.url_resets = {**config.recommended_changes(params.get("dataset"), params),
-                     **ss.url_resets}
+                     **lessons.url_changes(params.get("lesson"), params), **ss.url_resets}
+    if params.get("lesson") in lessons.BY_KEY:
+        ss.lesson = params["lesson"]
 
 
 def apply_url_resets():
@@ -149,15 +154,23 @@ def body():
     apply_url_resets()
     cfg, dataset, token, problem = sidebar.read_config()
     rerun_for_url_resets()
-    st.title("lossdash")
+    head, mode = st.columns([4, 1], vertical_alignment="bottom")
+    head.title("lossdash")
+    with mode:
+        in_class = classroom.toggle()
+    if in_class:
+        classroom.apply()
     st.caption("Watch a loss function and gradient descent train a model, step by step.")
     show_url_notice()
+    lessons_view.card()
     view = st.segmented_control("View", VIEWS, default="Train", key="view", bind="query-params",
                                 label_visibility="collapsed") or "Train"
     run = current_run(cfg, dataset, token, problem)
     if cfg is not None and cfg.dataset == "csv" and st.session_state.csv is not None:
         csv_preview(st.session_state.csv)
-    if view == "Train":
+    if view == "Lessons":
+        lessons_view.render()
+    elif view == "Train":
         if run is not None:
             train_view.render(run)
     elif view == "Loss shapes":
@@ -171,7 +184,8 @@ def body():
 
 
 def main():
-    st.set_page_config(page_title="lossdash", page_icon=str(ICON), layout="wide")
+    st.set_page_config(page_title="lossdash", page_icon=str(ICON), layout="wide",
+                       initial_sidebar_state="collapsed" if classroom.requested() else "auto")
     try:
         body()
     except Exception as err:  # the last line of defence: a message, never a traceback
