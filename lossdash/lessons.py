@@ -76,7 +76,8 @@ LESSONS = [
         "Sixteen noisy points and a degree-12 polynomial: the training loss keeps falling "
         "while the validation loss turns up after a few dozen epochs: the curve learns the "
         "noise.",
-        "Lower the degree to 3, or raise the points to 200: the two losses stay together.",
+        "Raise the points to 200: with the same degree 12 the validation loss falls to "
+        "the end, next to the training loss.",
     ),
     Lesson(
         "adam_spiral", "Adam against SGD on the spiral",
