@@ -77,9 +77,12 @@ def check_url_once():
         if key in config.RunConfig.__dataclass_fields__
         and any(p.startswith(f"{key}=") for p in problems)
     }
-    # A link naming a generated set gets its recommended setup, but what it names wins.
-    ss.url_resets = {**config.recommended_changes(params.get("dataset"), params),
-                     **lessons.url_changes(params.get("lesson"), params), **ss.url_resets}
+    # A link naming a generated set gets its recommended setup, a lesson link the lesson's;
+    # what the link names wins. Written before any widget exists, so this first run uses them
+    # (a later rerun could race with the page sending back its first widget values).
+    for key, value in {**config.recommended_changes(params.get("dataset"), params),
+                       **lessons.url_changes(params.get("lesson"), params)}.items():
+        ss[key] = value
     if params.get("lesson") in lessons.BY_KEY:
         ss.lesson = params["lesson"]
 
