@@ -18,6 +18,14 @@ from tests.e2e.conftest import ARTIFACTS
 pytestmark = pytest.mark.e2e
 
 NETWORK = "The network"
+PATIENT_MS = 120_000  # these tests train and redraw big pages on a shared two-core machine
+
+
+@pytest.fixture(autouse=True)
+def patient(page):
+    """Longer waits than conftest's for this file (the page fixture sets them per test)."""
+    page.set_default_timeout(PATIENT_MS)
+    expect.set_options(timeout=PATIENT_MS)
 # The drawn output tile of the network chart, as text (changes when the model does).
 OUTPUT_TILE_JS = """() => {
     const plot = [...document.querySelectorAll('.js-plotly-plot')].find(
