@@ -317,6 +317,23 @@ GENERATORS: dict[str, tuple[Generator, str, str]] = {
 }
 
 
+# Plain names for the data-set picker (URL values stay the GENERATORS keys).
+TITLES = {
+    "seed_linear": "y = 3x + noise, the classic demo",
+    "linear": "A straight line",
+    "polynomial": "A cubic curve",
+    "sine": "A sine wave",
+    "plane": "A tilted plane (2 inputs)",
+    "multi_gauss": "Six bumps (2 inputs)",
+    "circle": "Two circles",
+    "xor": "XOR: opposite corners",
+    "gauss": "Two clouds",
+    "spiral": "Spiral",
+    "moons": "Two moons",
+    "blobs": "Three clouds (3 classes)",
+}
+
+
 def _rng(seed) -> np.random.Generator:
     """``numpy.random.default_rng(seed)`` for a whole-number seed (2.0 from a widget is fine)."""
     try:

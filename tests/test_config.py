@@ -250,3 +250,73 @@ def test_a_rejected_setup_file_does_not_claim_defaults_were_used():
     message = str(caught.value)
     assert "nothing was changed" in message and "optimizer='zzz'" in message
     assert "using the default" not in message
+
+
+# ---------------------------------------------------------------------- engineered inputs
+def test_features_travel_in_the_url_and_are_checked():
+    assert config.from_dict({"features": "x1_sq,x2_sq"})[0].features == "x1_sq,x2_sq"
+    cfg, problems = config.from_dict({"features": "x1,x9"})
+    assert cfg.features == "x1,x2" and "x9" in problems[0]
+
+
+def test_degree_is_limited_to_twelve():
+    cfg, problems = config.from_dict({"degree": "13"})
+    assert cfg.degree == 1 and "between 1 and 12" in problems[0]
+
+
+def test_prepare_engineers_before_standardizing():
+    cfg = RunConfig(dataset="circle", features="x1_sq,x2_sq", standardize=True, loss="bce")
+    train, _, scaler = config.prepare(cfg, config.make_dataset(cfg))
+    plane = config.plane(cfg, config.make_dataset(cfg), scaler)
+    assert train.feature_names == ["x1²", "x2²"]
+    np.testing.assert_allclose(scaler.mean_, (plane.train.X ** 2).mean(axis=0))
+    np.testing.assert_allclose(plane.inputs(plane.train.X), train.X)
+
+
+def test_polynomial_degree_applies_to_a_one_feature_set():
+    cfg = RunConfig(dataset="sine", degree=4)
+    train, _, _ = config.prepare(cfg, config.make_dataset(cfg))
+    assert train.feature_names == ["x1", "x1²", "x1³", "x1⁴"]
+
+
+def test_linear_model_with_squared_inputs_separates_the_circle():
+    cfg = RunConfig(dataset="circle", features="x1_sq,x2_sq", standardize=True, loss="bce",
+                    lr=0.5, max_epochs=200)
+    train, val, _ = config.prepare(cfg, config.make_dataset(cfg))
+    trainer = config.build_trainer(cfg, train, val)
+    trainer.run_epochs(cfg.max_epochs)
+    assert trainer.evaluate(val)[1] >= 0.95
+
+
+def test_linear_model_on_the_plain_inputs_cannot_separate_the_circle():
+    cfg = RunConfig(dataset="circle", standardize=True, loss="bce", lr=0.5, max_epochs=200)
+    train, val, _ = config.prepare(cfg, config.make_dataset(cfg))
+    trainer = config.build_trainer(cfg, train, val)
+    trainer.run_epochs(cfg.max_epochs)
+    assert trainer.evaluate(val)[1] < 0.8
+
+
+# ---------------------------------------------------------------------- recommended setups
+@pytest.mark.parametrize("name", data.names())
+def test_recommended_setup_solves_its_data_set(name):
+    cfg = config.recommended(name)
+    train, val, _ = config.prepare(cfg, config.make_dataset(cfg))
+    trainer = config.build_trainer(cfg, train, val)
+    trainer.run_epochs(cfg.max_epochs)
+    score = trainer.evaluate(val)[1]
+    assert trainer.status != "diverged"
+    assert score >= (0.9 if name == "spiral" or train.task == "regression" else 0.95)
+
+
+def test_every_generated_set_has_a_recommended_setup():
+    assert set(config.RECOMMENDED) == set(data.names())
+
+
+def test_a_link_naming_only_a_data_set_gets_its_recommended_setup():
+    changes = config.recommended_changes("circle", {"dataset": "circle"})
+    assert changes["features"] == "x1_sq,x2_sq" and changes["loss"] == "bce"
+
+
+def test_settings_named_in_the_link_win_over_the_recommended_ones():
+    changes = config.recommended_changes("circle", {"dataset": "circle", "lr": "0.01"})
+    assert "lr" not in changes and "features" in changes

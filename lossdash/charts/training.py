@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from lossdash.charts import base
+from lossdash.charts import base, captions
 
 # Probability of class 1: blue (class 0) -> white (undecided) -> orange (class 1).
 PROBA_SCALE = [[0.0, base.OKABE_ITO[0]], [0.5, "#F7F7F7"], [1.0, base.OKABE_ITO[1]]]
@@ -212,7 +212,9 @@ def param_trajectories(history: pd.DataFrame, names: Sequence[str],
     layout["legend"]["font"]["size"] = 9
     rows = base.decimated_rows(len(history))  # parameters move smoothly: even spacing suffices
     steps = history[col].to_numpy()[rows]
-    data = [base.line(steps, history[name].to_numpy()[rows], name, base.palette(i))
+    data = [base.line(steps, history[name].to_numpy()[rows], name, base.palette(i),
+                      hovertemplate=f"{name}: {captions.describe_param(name)}"
+                      f"<br>{col} %{{x}}: %{{y:.4g}}<extra></extra>")
             for i, name in enumerate(shown)]
     return go.Figure(data=data, layout=layout)
 

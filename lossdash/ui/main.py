@@ -7,12 +7,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from lossdash import config, data, losses
-from lossdash.ui import background, guard, sidebar, state, train_view
+from lossdash import config, data, lessons, losses
+from lossdash.ui import background, classroom, guard, sidebar, state, train_view
+from lossdash.ui import lessons as lessons_view
 from lossdash.ui.text import inert
 
 ICON = Path(__file__).with_name("icon.png")  # a local file: no icon fetched from a font server
-VIEWS = ["Train", "Loss shapes", "Compare", "LR finder", "Search"]
+VIEWS = ["Train", "Loss shapes", "Compare", "LR finder", "Search", "Lessons"]
 UI_KEYS = {  # URL keys owned by widgets outside RunConfig, with their allowed values
     "view": VIEWS,
     "speed": list(train_view.SPEEDS),
@@ -20,6 +21,8 @@ UI_KEYS = {  # URL keys owned by widgets outside RunConfig, with their allowed v
     "log_y": ["true", "false"],
     "show_landscape": ["true", "false"],
     "smoothing": None,
+    "lesson": list(lessons.BY_KEY),
+    "classroom": ["true", "false"],
     # compare and LR-finder choices: Streamlit checks them against their widgets' options
     **dict.fromkeys(["cmp_optimizers", "cmp_lrs", "cmp_losses", "cmp_batches",
                      "cmp_line_search", "lrf_min", "lrf_max", "lrf_steps", "sw_min", "sw_max",
@@ -125,6 +128,15 @@ def check_url_once():
         ss.url_problems = [notice for _, notice in problems]
     unusable = [key for key, _ in problems if key is not None and (
         key in config.FIELDS or key in UI_KEYS or hostile(key, params[key]))]
+    clean = {k: v for k, v in params.items() if k not in unusable}
+    # A link naming a generated set gets its recommended setup, a lesson link the lesson's;
+    # what the link names wins. Written before any widget exists, so this first run uses them
+    # (a later rerun could race with the page sending back its first widget values).
+    for key, value in {**config.recommended_changes(clean.get("dataset"), clean),
+                       **lessons.url_changes(clean.get("lesson"), clean)}.items():
+        ss[key] = value
+    if clean.get("lesson") in lessons.BY_KEY:
+        ss.lesson = clean["lesson"]
     if unusable:
         for key in unusable:
             del st.query_params[key]
@@ -187,17 +199,25 @@ def body():
     state.init_state()
     check_url_once()
     cfg, dataset, token, problem = sidebar.read_config()
-    st.title("lossdash")
+    head, mode = st.columns([4, 1], vertical_alignment="bottom")
+    head.title("lossdash")
+    with mode:
+        in_class = classroom.toggle()
+    if in_class:
+        classroom.apply()
     st.caption("Watch a loss function and gradient descent train a model, step by step.")
     guard.show_messages()
     show_url_notice()
+    lessons_view.card()
     view = st.segmented_control("View", VIEWS, default="Train", key="view", bind="query-params",
                                 label_visibility="collapsed") or "Train"
     run = current_run(cfg, dataset, token, problem)
     guard.show_run_problem(run)
     if cfg is not None and cfg.dataset == "csv" and st.session_state.csv is not None:
         csv_preview(st.session_state.csv)
-    if view == "Train":
+    if view == "Lessons":
+        lessons_view.render()
+    elif view == "Train":
         if run is not None:
             train_view.render(run)
     elif view == "Loss shapes":
@@ -215,7 +235,8 @@ def body():
 
 
 def main():
-    st.set_page_config(page_title="lossdash", page_icon=str(ICON), layout="wide")
+    st.set_page_config(page_title="lossdash", page_icon=str(ICON), layout="wide",
+                       initial_sidebar_state="collapsed" if classroom.requested() else "auto")
     try:
         body()
     except Exception as err:  # the last line of defence: a message, never a traceback

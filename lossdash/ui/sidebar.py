@@ -13,7 +13,7 @@ import streamlit as st
 
 from lossdash import config, data, losses, models, optimizers, schedules
 from lossdash.config import LIMITS, RunConfig
-from lossdash.ui import guard, stability_view
+from lossdash.ui import guard, inputs_panel, stability_view
 from lossdash.ui.text import inert
 
 DEFAULT = RunConfig()
@@ -175,10 +175,9 @@ def csv_section():
 def data_section():
     """Returns (dataset or None, data token or None)."""
     st.header("Data")
-    name = select("Data set", "dataset", [*data.names(), "csv"],
-                  help="Generated sets are drawn fresh from their seed; 'csv' uploads your own.")
-    st.caption(_dataset_label(name))
+    name = inputs_panel.dataset_picker()
     if name == "csv":
+        st.caption(_dataset_label(name))
         dataset, token = csv_section()
     else:
         n = slider("Points", "n_samples", 10)
@@ -192,6 +191,9 @@ def data_section():
             st.error(inert(err))
             dataset = None
         token = ("gen", name, n, noise, seed)
+        if dataset is not None:
+            inputs_panel.preview(name, dataset)
+            inputs_panel.engineered_inputs(dataset)
     slider("Validation fraction", "val_fraction", 0.05,
            help="Rows held out to measure the validation loss; 0 = none.")
     checkbox("Standardize features", "standardize",

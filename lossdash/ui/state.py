@@ -44,6 +44,7 @@ class LiveRun:
     generation: int = 0  # counts resets: a step number names one state only within a generation
     built: dict = field(default_factory=dict)  # name -> (inputs, figure or numbers) last built
     problem: str | None = None  # why the training thread stopped, if it failed (lossdash.ui.guard)
+    plane: config.Plane | None = None  # the rows in the original plane, for the charts
 
 
 def init_state():
@@ -67,9 +68,10 @@ def run_key(cfg, data_token):
 
 def build_run(cfg, dataset, data_token):
     """A fresh LiveRun; raises DataError/ConfigError/ValueError with a user-facing message."""
-    train, val, _ = config.prepare(cfg, dataset)
+    train, val, scaler = config.prepare(cfg, dataset)
     trainer = config.build_trainer(cfg, train, val)
-    return LiveRun(run_key(cfg, data_token), cfg, trainer, train, val, dataset)
+    return LiveRun(run_key(cfg, data_token), cfg, trainer, train, val, dataset,
+                   plane=config.plane(cfg, dataset, scaler))
 
 
 def apply_live_settings(run, cfg):

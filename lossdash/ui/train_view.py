@@ -31,6 +31,7 @@ from lossdash.ui import (
     guard,
     landscape_panel,
     live,
+    network_view,
     stability_view,
     state,
     timeline,
@@ -246,10 +247,11 @@ def loss_chart(run, history):
 
 def model_chart(run, snap):
     model, loss = model_at(run, snap.theta), run.trainer.loss
+    train, val, inputs = run.plane  # drawn in the original plane; inputs engineers a point
     if run.train.task == "classification":
-        return charts.decision_boundary(run.train, run.val, lambda X: loss.proba(model.forward(X)),
+        return charts.decision_boundary(train, val, lambda X: loss.proba(model.forward(inputs(X))),
                                         resolution=BOUNDARY_RESOLUTION)
-    return charts.regression_fit(run.train, run.val, model.forward)
+    return charts.regression_fit(train, val, lambda X: model.forward(inputs(X)))
 
 
 def weights_chart(run, snap, history):
@@ -353,6 +355,7 @@ def render(run):
     controls(run)
     live_fragment("fast", run)
     chart_options()
+    network_view.render(run)
     live_fragment("slow", run)
     if st.session_state.get("show_landscape", True):
         st.caption(landscape_panel.explanation(run))

@@ -1,0 +1,55 @@
+"""The Lessons view (a list of lessons, each started with one click or opened by its link)
+and the card that keeps the active lesson's text above the charts."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lossdash import lessons
+
+
+def start(key):
+    """Write the lesson's settings into the widgets' state and open its view."""
+    ss = st.session_state
+    for name, value in lessons.BY_KEY[key].changes().items():
+        ss[name] = value
+    ss["lesson"] = key
+    st.query_params["lesson"] = key
+
+
+def close():
+    st.session_state["lesson"] = None
+    st.query_params.pop("lesson", None)
+
+
+def active():
+    return lessons.BY_KEY.get(st.session_state.get("lesson"))
+
+
+def card():
+    """The active lesson's title, what to watch and what to try, with a way out."""
+    lesson = active()
+    if lesson is None:
+        return
+    with st.container(border=True, key="lesson_card"):
+        head, end = st.columns([6, 1], vertical_alignment="center")
+        head.markdown(f"**Lesson: {lesson.title}**")
+        end.button("Close", icon=":material/close:", on_click=close, key="lesson_close",
+                   width="stretch")
+        st.markdown(f"**Watch.** {lesson.watch}")
+        st.markdown(f"**Try.** {lesson.try_next}")
+
+
+def render():
+    """The list of lessons."""
+    st.caption("Each lesson loads a setup that shows one idea. Press Start, then Play. "
+               "The link opens the same lesson for anyone.")
+    cols = st.columns(3)
+    for i, lesson in enumerate(lessons.LESSONS):
+        with cols[i % 3].container(border=True, height="stretch"):
+            st.markdown(f"**{i + 1}. {lesson.title}**")
+            st.caption(lesson.watch)
+            left, right = st.columns(2)
+            left.button("Start", icon=":material/school:", key=f"lesson_{lesson.key}",
+                        on_click=start, args=(lesson.key,), type="primary", width="stretch")
+            right.markdown(f"[Link](?lesson={lesson.key})")

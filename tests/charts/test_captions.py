@@ -1,0 +1,38 @@
+"""Plain words: chart captions and what a parameter joins."""
+
+import pandas as pd
+import pytest
+
+from lossdash.charts import base, captions, training
+
+
+@pytest.mark.parametrize(("name", "words"), [
+    ("W1[0,2]", "weight from input 1 to neuron 3 of layer 1"),
+    ("W2[1,0]", "weight from neuron 2 of layer 1 to neuron 1 of layer 2"),
+    ("b1[3]", "bias of neuron 4 of layer 1"),
+    ("nonsense", "nonsense"),
+])
+def test_describe_param_names_the_units_it_joins(name, words):
+    assert captions.describe_param(name) == words
+
+
+def test_describe_param_uses_input_names_and_the_output():
+    assert (captions.describe_param("W2[0,0]", ["x1", "x2"], n_layers=2)
+            == "weight from neuron 1 of layer 1 to output 1")
+    assert captions.describe_param("W1[1,0]", ["x1", "x1²"]) == (
+        "weight from input x1² to neuron 1 of layer 1")
+
+
+def test_a_known_chart_gets_its_caption_as_a_subtitle():
+    layout = base.plot_layout("Decision boundary (other features held at their mean)", "", "")
+    assert "answer flips" in layout["title"]["subtitle"]["text"]
+
+
+def test_an_unknown_chart_gets_no_subtitle():
+    assert "subtitle" not in base.plot_layout("Something else", "", "")["title"]
+
+
+def test_parameter_lines_say_what_they_join_on_hover():
+    history = pd.DataFrame({"step": [1, 2], "W1[0,0]": [0.1, 0.2]})
+    fig = training.param_trajectories(history, ["W1[0,0]"])
+    assert "weight from input 1 to neuron 1 of layer 1" in fig.data[0].hovertemplate

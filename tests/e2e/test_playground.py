@@ -1,0 +1,117 @@
+"""The Playground parts in a real browser: the network view live, a lesson, the circle with
+squared inputs, classroom mode and its keys; and screenshots of them at three widths.
+
+Every wait is on a condition (a metric's text, the network's drawn data, a button's state).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # conftest's browser fixture skips (or fails in CI) with the reason
+    expect = None
+
+from tests.e2e.conftest import ARTIFACTS
+
+pytestmark = pytest.mark.e2e
+
+NETWORK = "The network"
+PATIENT_MS = 120_000  # these tests train and redraw big pages on a shared two-core machine
+
+
+@pytest.fixture(autouse=True)
+def patient(page):
+    """Longer waits than conftest's for this file (the page fixture sets them per test)."""
+    page.set_default_timeout(PATIENT_MS)
+    expect.set_options(timeout=PATIENT_MS)
+# The drawn output tile of the network chart, as text (changes when the model does).
+OUTPUT_TILE_JS = """() => {
+    const plot = [...document.querySelectorAll('.js-plotly-plot')].find(
+        p => p.querySelector('.gtitle')?.textContent.startsWith('The network'));
+    const tiles = (plot?.data || []).filter(t => t.type === 'heatmap');
+    return tiles.length ? JSON.stringify(tiles[tiles.length - 1].z) : null;
+}"""
+
+
+def wait_metric_at_least(dash, label, value):
+    dash.page.wait_for_function(
+        """([label, value]) => {
+            const box = [...document.querySelectorAll('[data-testid="stMetric"]')].find(
+                m => m.querySelector('[data-testid="stMetricLabel"]')?.textContent.trim()
+                     === label);
+            const shown = box?.querySelector('[data-testid="stMetricValue"]')?.textContent;
+            return shown !== undefined && Number(shown) >= value;
+        }""",
+        arg=[label, value],
+    )
+
+
+def test_network_view_draws_and_changes_while_playing(dash):
+    dash.open("dataset=moons&speed=20+steps%2Fs")
+    dash.wait_charts(NETWORK)
+    first = dash.page.evaluate(OUTPUT_TILE_JS)
+    assert first is not None
+    dash.button("Play").click()
+    dash.wait_epoch_above(2)
+    dash.page.wait_for_function(f"first => ({OUTPUT_TILE_JS})() !== first", arg=first)
+    dash.button("Pause").click()
+    dash.wait_idle()
+    assert dash.exceptions().count() == 0
+
+
+def test_a_lesson_loads_and_trains_to_what_it_promises(dash):
+    dash.open("lesson=lr_too_large")
+    expect(dash.page.get_by_text("Lesson: A learning rate too large")).to_be_visible()
+    dash.button("Play").click()
+    expect(dash.errors().filter(has_text="diverged").first).to_be_visible()
+
+
+def test_circle_with_squared_inputs_is_solved_by_the_linear_model(dash):
+    dash.open("dataset=circle&model=linear&features=x1_sq%2Cx2_sq&speed=max")
+    expect(dash.page.get_by_role("button", name="x1²")).to_be_visible()
+    dash.button("Play").click()
+    wait_metric_at_least(dash, "Accuracy", 0.95)
+
+
+def test_classroom_mode_hides_the_sidebar_and_space_plays(dash):
+    dash.open("classroom=true&dataset=moons&speed=20+steps%2Fs")
+    expect(dash.page.get_by_test_id("stSidebar")).to_be_hidden()
+    expect(dash.button("Play")).to_be_enabled()
+    dash.page.locator("body").click(position={"x": 5, "y": 5})  # focus the page, not a field
+    dash.page.keyboard.press("Space")
+    expect(dash.button("Pause")).to_be_enabled()
+    dash.wait_epoch_above(1)
+    dash.page.keyboard.press("Space")
+    expect(dash.button("Play")).to_be_enabled()
+
+
+def test_classroom_r_resets_the_run(dash):
+    dash.open("classroom=true&dataset=moons")
+    dash.page.locator("body").click(position={"x": 5, "y": 5})
+    dash.page.keyboard.press("s")
+    dash.wait_epoch_above(0)
+    dash.page.keyboard.press("r")
+    expect(dash.metric("Epoch")).to_have_text("0")
+
+
+SCREENS = {  # screenshot name -> query
+    "network": "dataset=spiral",
+    "lessons": "view=Lessons",
+    "lesson": "lesson=overfitting",
+    "classroom": "classroom=true&dataset=circle",
+}
+
+
+@pytest.mark.parametrize("width", [1440, 1024, 390])
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_screenshots_at_three_widths(dash, screen, width):
+    dash.page.set_viewport_size({"width": width, "height": 2400 if width > 400 else 4200})
+    dash.open(SCREENS[screen])
+    if screen != "lessons":
+        dash.wait_charts(NETWORK)
+    dash.wait_idle()
+    assert dash.exceptions().count() == 0
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    dash.page.screenshot(path=str(ARTIFACTS / f"playground_{screen}_{width}.png"))
