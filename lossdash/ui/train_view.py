@@ -93,12 +93,13 @@ def controls(run):
     trainer = run.trainer
     bar = st.container(horizontal=True, vertical_alignment="center", gap="small")
     bar.button("Play", icon=":material/play_arrow:", type="primary", on_click=_play,
-               disabled=run.playing or trainer.done,
+               disabled=run.playing or trainer.done, shortcut=None if run.playing else "Space",
                help="Train continuously; the charts update live.")
     bar.button("Pause", icon=":material/pause:", on_click=_pause, disabled=not run.playing,
+               shortcut="Space" if run.playing else None,
                help="Stop after the current frame; Play resumes.")
     bar.button("Step", icon=":material/skip_next:", on_click=_step, disabled=trainer.done,
-               help="Train exactly one epoch, then pause.")
+               shortcut="S", help="Train exactly one epoch, then pause.")
     bar.button("Reset", icon=":material/restart_alt:", on_click=_reset,
                help="Back to the initial weights and an empty history.")
     bar.selectbox("Speed", list(SPEEDS), index=list(SPEEDS).index(DEFAULT_SPEED), key="speed",

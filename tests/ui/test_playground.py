@@ -120,6 +120,7 @@ def test_classroom_link_turns_classroom_mode_on():
     at = start(classroom="true")
     assert at.toggle(key="classroom").value is True
     assert any("Space plays or pauses" in c.value for c in at.caption)
+    assert [b.proto.shortcut.lower() for b in at.button if b.label == "Play"] == ["space"]
 
 
 def test_classroom_mode_is_off_by_default():
