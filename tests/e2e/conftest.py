@@ -219,7 +219,8 @@ class Dashboard:
         expect(self.app).to_have_attribute("data-test-script-state", "notRunning")
 
     def button(self, name: str):
-        return self.page.get_by_role("button", name=name, exact=True)
+        # a button with a keyboard shortcut shows it after its label ("Play Space")
+        return self.page.get_by_role("button", name=re.compile(rf"^{re.escape(name)}\b"))
 
     def metric(self, label: str):
         """The value element of the ``st.metric`` labelled ``label``."""

@@ -79,7 +79,7 @@ def test_classroom_mode_hides_the_sidebar_and_space_plays(dash):
     dash.open("classroom=true&dataset=moons&speed=20+steps%2Fs")
     expect(dash.page.get_by_test_id("stSidebar")).to_be_hidden()
     expect(dash.button("Play")).to_be_enabled()
-    dash.page.locator("body").click(position={"x": 5, "y": 5})  # focus the page, not a field
+    dash.page.mouse.click(5, 5)  # focus the page, not a field
     dash.page.keyboard.press("Space")
     expect(dash.button("Pause")).to_be_enabled()
     dash.wait_epoch_above(1)
@@ -89,7 +89,7 @@ def test_classroom_mode_hides_the_sidebar_and_space_plays(dash):
 
 def test_classroom_s_steps_one_epoch(dash):
     dash.open("classroom=true&dataset=moons")
-    dash.page.locator("body").click(position={"x": 5, "y": 5})
+    dash.page.mouse.click(5, 5)
     dash.page.keyboard.press("s")
     expect(dash.metric("Epoch")).to_have_text("1")
 
