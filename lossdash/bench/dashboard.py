@@ -21,6 +21,7 @@ machine. It prints:
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import statistics
@@ -127,7 +128,8 @@ def _timed(page, action, condition, timeout=60_000):
 
 
 def _button(page, name):
-    return page.get_by_role("button", name=name, exact=True)
+    # a button with a keyboard shortcut shows it after its label ("Play Space")
+    return page.get_by_role("button", name=re.compile(rf"^{re.escape(name)}\b"))
 
 
 def watch(page, wire, seconds=WINDOW_S):
@@ -180,7 +182,7 @@ def latencies(page, url):
         out["Pause"].append(_timed(
             page, lambda: _button(page, "Pause").click(),
             """() => [...document.querySelectorAll('button')]
-                  .some((b) => b.textContent.trim().endsWith('Play') && !b.disabled)
+                  .some((b) => /\bPlay\b/.test(b.textContent) && !b.disabled)
                 && [...document.querySelectorAll('[data-testid="stMetric"]')]
                    .some((m) => m.textContent === 'Steps/s–')"""))
         page.wait_for_function(IDLE)
