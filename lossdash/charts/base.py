@@ -15,8 +15,6 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from lossdash.charts import captions
-
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with any common colour deficiency.
 OKABE_ITO = [
     "#0072B2",  # blue
@@ -183,18 +181,12 @@ def look(title: str) -> dict:
     """
     return {
         "title": {"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 14},
-                  **_subtitle(title)},
+                  },
         "margin": {"l": 55, "r": 15, "t": 60, "b": 45},
         "legend": {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0,
                    "yanchor": "bottom", "font": {"size": 11}},
         "hovermode": "closest",
     }
-
-
-def _subtitle(title: str) -> dict:
-    """The chart's plain-words line (``captions.caption``) as a Plotly subtitle, if any."""
-    text = captions.caption(title)
-    return {"subtitle": {"text": text, "font": {"size": 11, "color": "#666666"}}} if text else {}
 
 
 def plot_layout(title: str, x_title: str, y_title: str, xaxis: dict | None = None,

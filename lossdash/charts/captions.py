@@ -1,7 +1,7 @@
 """Plain words for charts and parameter names, for someone who has not read a loss curve yet.
 
-``caption(title)`` is the one line a chart with that title shows under it (``base.look``
-puts it in the figure as a subtitle, so it travels with the figure wherever it is drawn).
+``caption(title)`` is the one line a chart with that title shows under it (the live panel,
+``lossdash.ui.live``, draws it below the plot, clear of the legend).
 ``describe_param("W1[0,2]")`` says which units a parameter joins.
 """
 

@@ -215,6 +215,10 @@ function renderCharts(root, charts, resync) {
     box.classList.toggle("ld-wide", Boolean(chart.wide));
     const div = box.firstChild;
     div.style.height = `${chart.height || 360}px`;
+    // The chart's plain-words line, under it (in the figure it ran into the legend).
+    const caption = child(box, "ld-caption");
+    caption.hidden = !chart.caption;
+    caption.textContent = chart.caption || "";
     let state = store.get(chart.id);
     if (!state) {
       state = { gen: null, seq: -1, data: null, layout: null, div: null };

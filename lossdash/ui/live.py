@@ -23,6 +23,7 @@ from pathlib import Path
 import plotly
 import streamlit as st
 
+from lossdash.charts import captions
 from lossdash.charts.stream import FigureStream
 
 HERE = Path(__file__).resolve().parent
@@ -75,6 +76,14 @@ class Chart:
     quantize: bool = False  # send changed grids at one byte per cell
 
 
+def title_of(chart) -> str:
+    """The figure's title text ("" when it has none)."""
+    layout = getattr(chart.figure, "layout", None)
+    if layout is not None:
+        return layout.title.text or ""
+    return (chart.figure.get("layout", {}).get("title") or {}).get("text", "")
+
+
 def height_of(chart) -> int:
     """The figure's own height when it asks for one (stacked subplots), else the chart's."""
     layout = getattr(chart.figure, "layout", None)
@@ -108,6 +117,7 @@ def frame(charts, metrics=(), progress=None) -> dict:
         if stream is None or stream.quantize_grids != chart.quantize:
             stream = streams[chart.id] = FigureStream(quantize_grids=chart.quantize)
         out.append({"id": chart.id, "height": height_of(chart), "wide": chart.wide,
+                    "caption": captions.caption(title_of(chart)),
                     "msg": stream.message(chart.figure)})
     return {**assets(), "metrics": list(metrics), "progress": progress, "charts": out}
 
