@@ -23,13 +23,21 @@ def test_describe_param_uses_input_names_and_the_output():
         "weight from input x1² to neuron 1 of layer 1")
 
 
-def test_a_known_chart_gets_its_caption_as_a_subtitle():
-    layout = base.plot_layout("Decision boundary (other features held at their mean)", "", "")
-    assert "answer flips" in layout["title"]["subtitle"]["text"]
+def test_a_known_chart_has_its_caption_and_an_unknown_one_none():
+    assert "answer flips" in captions.caption(
+        "Decision boundary (other features held at their mean)")
+    assert captions.caption("Something else") == ""
 
 
-def test_an_unknown_chart_gets_no_subtitle():
-    assert "subtitle" not in base.plot_layout("Something else", "", "")["title"]
+def test_the_caption_stays_out_of_the_figure_where_it_ran_into_the_legend():
+    assert "subtitle" not in base.plot_layout("Decision boundary", "", "")["title"]
+
+
+def test_a_live_chart_carries_its_caption_under_it():
+    from lossdash.ui import live
+
+    chart = live.Chart("x", training.loss_curve(pd.DataFrame()))
+    assert "should fall" in live.frame([chart])["charts"][0]["caption"]
 
 
 def test_parameter_lines_say_what_they_join_on_hover():
