@@ -225,11 +225,13 @@ function renderCharts(root, charts, resync) {
       store.set(chart.id, state);
     }
     state.div = div;
-    if (chart.msg && !apply(state, chart.msg) && !state.asked) {
-      state.asked = true; // one request until a whole figure arrives
+    // A message that does not fit what the page holds: ask for the whole figure, again after
+    // a second if the answer is lost too (never once per frame).
+    if (chart.msg && !apply(state, chart.msg) && performance.now() - (state.asked || -1e9) > 1000) {
+      state.asked = performance.now();
       resync(chart.id);
     }
-    if (chart.msg && chart.msg.full) state.asked = false;
+    if (chart.msg && chart.msg.full) state.asked = 0;
     schedule(state);
   });
 }

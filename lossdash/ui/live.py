@@ -108,14 +108,30 @@ def _resync(ids):
     return callback
 
 
+def _fragment_rerun() -> bool:
+    """Is this a fragment's own rerun (a live tick), not a run of the whole page?"""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return bool(ctx is not None and ctx.fragment_ids_this_run)
+
+
 def frame(charts, metrics=(), progress=None) -> dict:
-    """The data of one frame: metrics as dicts, progress, and one stream message per chart."""
+    """The data of one frame: metrics as dicts, progress, and one stream message per chart.
+
+    A run of the whole page (a click, a setting) sends every figure whole: such a run can be
+    cut short by the next one, and the browser would then miss the message the next patch
+    builds on. Fragment ticks, the many frames of a playing run, send only what changed.
+    """
     streams = _streams()
+    whole = not _fragment_rerun()
     out = []
     for chart in charts:
         stream = streams.get(chart.id)
         if stream is None or stream.quantize_grids != chart.quantize:
             stream = streams[chart.id] = FigureStream(quantize_grids=chart.quantize)
+        if whole:
+            stream.reset()
         out.append({"id": chart.id, "height": height_of(chart), "wide": chart.wide,
                     "caption": captions.caption(title_of(chart)),
                     "msg": stream.message(chart.figure)})

@@ -92,15 +92,19 @@ def controls(run):
     new state (Pause enabled)."""
     trainer = run.trainer
     bar = st.container(horizontal=True, vertical_alignment="center", gap="small")
-    bar.button("Play", icon=":material/play_arrow:", type="primary", on_click=_play,
+    # Keys keep each button one element while its shortcut moves between Play and Pause
+    # (without them a changed shortcut made a new button, and the old one lingered).
+    bar.button("Play", icon=":material/play_arrow:", type="primary", on_click=_play, key="play",
                disabled=run.playing or trainer.done, shortcut=None if run.playing else "Space",
                help="Train continuously; the charts update live.")
-    bar.button("Pause", icon=":material/pause:", on_click=_pause, disabled=not run.playing,
+    bar.button("Pause", icon=":material/pause:", on_click=_pause, key="pause",
+               disabled=not run.playing,
                shortcut="Space" if run.playing else None,
                help="Stop after the current frame; Play resumes.")
-    bar.button("Step", icon=":material/skip_next:", on_click=_step, disabled=trainer.done,
+    bar.button("Step", icon=":material/skip_next:", on_click=_step, key="step",
+               disabled=trainer.done,
                shortcut="S", help="Train exactly one epoch, then pause.")
-    bar.button("Reset", icon=":material/restart_alt:", on_click=_reset,
+    bar.button("Reset", icon=":material/restart_alt:", on_click=_reset, key="reset",
                help="Back to the initial weights and an empty history.")
     bar.selectbox("Speed", list(SPEEDS), index=list(SPEEDS).index(DEFAULT_SPEED), key="speed",
                   bind="query-params", width=150, label_visibility="collapsed",

@@ -141,7 +141,8 @@ def test_shared_link_restores_the_settings_and_trains(dash):
     dash.open(SHARED_LINK)
 
     expect(page.get_by_role("combobox", name="Optimizer")).to_have_value("adam")
-    expect(page.get_by_role("combobox", name="Data set")).to_have_value(re.compile(r"^moons"))
+    expect(page.get_by_role("combobox", name="Data set")).to_have_value(
+        re.compile(r"moons", re.IGNORECASE))
     expect(page.get_by_role("combobox", name="Loss")).to_have_value("bce")
     lr = page.get_by_test_id("stNumberInput").filter(has_text="Learning rate").locator("input")
     expect(lr).to_have_value("0.01")
