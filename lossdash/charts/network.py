@@ -118,7 +118,9 @@ def network_snapshot(model, inputs, gx, gy, input_names, output=None, output_nam
     grids.append(_tiles(shown.reshape(len(G), -1), len(gy), r))
     if output_names is None:
         output_names = [f"output {k + 1}" for k in range(Ws[-1].shape[1])]
-    return NetworkSnapshot(list(input_names), list(output_names), model.activation.name, Ws, bs,
+    # user text (column names, class labels) is shown as written, never read as HTML
+    return NetworkSnapshot([base.plain(n) for n in input_names],
+                           [base.plain(n) for n in output_names], model.activation.name, Ws, bs,
                            gx, gy, grids, task)
 
 
@@ -279,8 +281,8 @@ def neuron_figure(snap, layer, j, plane_names=("x1", "x2")):
              "xaxis": "x", "yaxis": "y", **{k: v for k, v in scale.items() if v is not None}}]
     layout = {
         **base.look(f"{unit_name(snap, layer, j)}: its output over the plane"),
-        "xaxis": {"domain": [0, 0.52], "title": {"text": plane_names[0]}},
-        "yaxis": {"title": {"text": plane_names[1]}},
+        "xaxis": {"domain": [0, 0.52], "title": {"text": base.plain(plane_names[0])}},
+        "yaxis": {"title": {"text": base.plain(plane_names[1])}},
         "showlegend": False, "height": 340,
     }
     if layer > 0:

@@ -105,6 +105,13 @@ function draw(state) {
   const size = sizeOf(state.div);
   const layout = Object.assign({}, state.layout, { datarevision: state.seq, autosize: false,
     width: size.width, height: size.height });
+  // A narrow chart, or one with a two-line title, has no room for its legend beside the
+  // title: the legend goes under the plot instead (Plotly makes room for it).
+  const title = String((layout.title && layout.title.text) || "");
+  if (layout.legend && !layout.scene && (size.width < 640 || title.includes("<br>"))) {
+    layout.legend = Object.assign({}, layout.legend, { orientation: "h", x: 0, xanchor: "left",
+      y: -0.22, yanchor: "top" });
+  }
   // Plotly.react diffs against what is on the div: it updates in place, never blanks the plot.
   const t0 = performance.now();
   plotly.react(state.div, state.data, layout, CONFIG);

@@ -16,7 +16,8 @@ from lossdash.charts import network
 from lossdash.charts.training import boundary_grid
 from lossdash.ui import background
 
-FRAME_SECONDS = 0.5  # the network moves slowly next to the loss: two frames a second
+FRAME_SECONDS = 2.0  # the network moves slowly next to the loss, and each frame is two full
+# Plotly figures: every 2 s keeps the browser free for the live panels
 NEW_LAYER_WIDTH = 4  # neurons of a layer added with "+ layer"
 PLOT_CONFIG = {"displaylogo": False, "displayModeBar": False}
 CAPTION = ("Each square is one neuron: its output at every point of the plane (orange "

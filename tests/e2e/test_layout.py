@@ -34,7 +34,7 @@ OVERLAPS = """() => [...document.querySelectorAll('.ld-chart .js-plotly-plot')].
 }).map((plot) => plot.querySelector('.gtitle').textContent)"""
 
 
-def open_at(browser, app_url, width, height, query="dataset=moons&loss=bce"):
+def open_at(browser, app_url, width, height, query="dataset=moons&loss=bce&model=linear"):
     context = browser.new_context(viewport={"width": width, "height": height},
                                   is_mobile=width < 500, has_touch=width < 500)
     context.set_default_timeout(APP_TIMEOUT_MS)
