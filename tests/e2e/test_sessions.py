@@ -118,8 +118,9 @@ def test_five_sessions_play_side_by_side_and_leave_no_thread(browser, own_server
         page = dash.page
         assert page.get_by_label("Learning rate", exact=True).input_value() == lr
         epoch = dash.epoch()
-        # its own speed (plus the one-second credit a limited run starts with), never another's
-        assert 0 < epoch * STEPS_PER_EPOCH <= speed * (elapsed + 1) + STEPS_PER_EPOCH
+        # its own speed (plus the one-second credit a limited run starts with, and a second
+        # of slack for when the page read the epoch), never another's (5x and more apart)
+        assert 0 < epoch * STEPS_PER_EPOCH <= speed * (elapsed + 2) + STEPS_PER_EPOCH
         assert dash.button("Pause").is_enabled()  # still playing
         assert dash.exceptions().count() == 0 and dash.errors().count() == 0
         shown.append(epoch)
