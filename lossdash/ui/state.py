@@ -143,9 +143,12 @@ def sync_run(cfg, dataset, data_token):
             if was_playing:
                 ss.run_notice = what_changed(run, cfg, data_token)
             background.stop(run)  # the old run's thread lets go before it is dropped
-        run = build_run(cfg, dataset, data_token)
+        old, run = run, build_run(cfg, dataset, data_token)
         ss.run = run
         if was_playing:
+            # the speed the user chose holds from the first chunk (the page sets it on its
+            # next frame; until then the new run would train flat out)
+            run.speed_limit = old.speed_limit
             background.start(run, session_alive())
     else:
         apply_live_settings(run, cfg)
