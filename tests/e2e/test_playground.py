@@ -87,10 +87,9 @@ def test_classroom_mode_hides_the_sidebar_and_space_plays(dash):
     expect(dash.button("Play")).to_be_enabled()
 
 
-@pytest.mark.xfail(reason="the S shortcut has not been seen to step in headless Chromium yet "
-                   "(Space works); kept running so a fix shows up", strict=False)
 def test_classroom_s_steps_one_epoch(dash):
     dash.open("classroom=true&dataset=moons")
+    dash.wait_charts("Loss")  # the page a person sees before pressing a key
     dash.page.mouse.click(5, 5)
     dash.page.keyboard.press("s")
     expect(dash.metric("Epoch")).to_have_text("1")
