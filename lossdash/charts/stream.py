@@ -8,13 +8,16 @@ curve but the last few (the chart builders decimate at fixed positions, see
 
 - ``{"gen", "seq", "full": True, "data": [...], "layout": {...}}``: the whole figure, sent
   first, after a ``reset`` and when the traces change kind or number;
-- ``{"gen", "seq", "prev", "traces": [...], "layout"?}``: per changed trace either
+- ``{"gen", "seq", "since", "traces": [...], "layout"?}``: per changed trace either
   ``{"i": i, "from": k, "x": ..., "y": ...}`` (drop the points from index ``k`` on, append
   these: Plotly's ``extendTraces`` after a cut), ``{"i": i, "set": {"z": ...}}`` (a new grid),
   or ``{"i": i, "replace": trace}``; ``layout`` only when it changed.
 
-The browser applies a message only on top of ``prev`` (the sequence number it holds) and asks
-for a resend otherwise, so a lost message costs one full figure, never a wrong chart.
+A patch holds every change since message ``since``, the oldest of the last ``WINDOW`` it
+sent, so it applies on top of any of them: the browser may never see some messages (Streamlit
+draws only the latest data of an element when several frames arrive between two paints), and
+a skipped frame must not cost a resend. A browser holding something older (or another ``gen``)
+asks for the whole figure again, so a lost message costs one full figure, never a wrong chart.
 
 Arrays travel as Plotly's typed-array specs, ``{"dtype": "f4", "bdata": base64, "shape"}``
 (float32 halves the bytes of float64 and is ample for a picture); grids may be quantized to
@@ -26,12 +29,14 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+from collections import deque
 
 import numpy as np
 
 PREFIX_KEYS = ("x", "y")  # 1-D arrays that grow at the end: sent as a cut and an append
 GRID_KEYS = ("z",)  # 2-D arrays resent whole when they change
 NO_VALUE = 255  # quantized cell without a finite value
+WINDOW = 6  # a patch applies on top of any of the last WINDOW messages (~0.6 s of frames)
 
 
 def encode(values, quantize: bool = False) -> dict:
@@ -127,42 +132,56 @@ class FigureStream:
         drawn in colour needs no more), instead of float32.
     """
 
-    def __init__(self, quantize_grids: bool = False):
+    def __init__(self, quantize_grids: bool = False, window: int = WINDOW):
         self.quantize_grids = quantize_grids
         self.gen = secrets.token_hex(4)  # a new stream: the browser drops what it holds
         self.seq = 0
-        self._sent = None  # [(static JSON text, arrays)] per trace, and the layout JSON
+        # what the last messages left in the browser, oldest first:
+        # (seq, [(static JSON text, arrays)] per trace, layout JSON)
+        self._sent = deque(maxlen=window)
 
     def reset(self):
         """Send the next figure whole (the browser lost its copy, or asked for it)."""
-        self._sent = None
+        self._sent.clear()
 
     def message(self, figure) -> dict:
-        """The message that turns the last figure sent into ``figure`` (a go.Figure or a dict
-        with ``data`` and ``layout``). Nothing changed: ``{"gen", "seq"}`` of the last one."""
+        """The message that turns any of the last ``WINDOW`` figures sent into ``figure`` (a
+        go.Figure or a dict with ``data`` and ``layout``). Nothing changed since the last one:
+        ``{"gen", "seq"}`` of the last one."""
         fig = figure.to_plotly_json() if hasattr(figure, "to_plotly_json") else figure
         traces = [_numpy(t) for t in fig.get("data", [])]
         layout = json.dumps(_jsonable(fig.get("layout", {})), sort_keys=True)
         parts = [self._split(t) for t in traces]
-        if self._sent is None or len(parts) != len(self._sent[0]):
+        if not self._sent or any(len(parts) != len(old) for _, old, _ in self._sent):
             return self._full(traces, parts, layout)
-        patches = []
-        for i, ((static, arrays), (old_static, old_arrays)) in enumerate(
-                zip(parts, self._sent[0], strict=True)):
-            patch = self._patch(i, traces[i], static, arrays, old_static, old_arrays)
-            if patch is not None:
-                patches.append(patch)
-        layout_changed = layout != self._sent[1]
-        if not patches and not layout_changed:
+        if self._same(parts, layout, self._sent[-1]):
             return {"gen": self.gen, "seq": self.seq}
+        olds = [old for _, old, _ in self._sent]
+        patches = [p for i in range(len(parts))
+                   if (p := self._patch(i, traces[i], parts[i], [o[i] for o in olds]))]
+        since = self._sent[0][0]
         self.seq += 1
-        self._sent = (parts, layout)
-        msg = {"gen": self.gen, "seq": self.seq, "prev": self.seq - 1, "traces": patches}
-        if layout_changed:
+        self._sent.append((self.seq, parts, layout))
+        msg = {"gen": self.gen, "seq": self.seq, "since": since, "traces": patches}
+        if any(layout != old_layout for _, _, old_layout in list(self._sent)[:-1]):
             msg["layout"] = json.loads(layout)
         return msg
 
     # ------------------------------------------------------------------ helpers
+    @staticmethod
+    def _same(parts, layout, sent) -> bool:
+        _, old_parts, old_layout = sent
+        if layout != old_layout:
+            return False
+        for (static, arrays), (old_static, old_arrays) in zip(parts, old_parts, strict=True):
+            if static != old_static or arrays.keys() != old_arrays.keys():
+                return False
+            for k in arrays:
+                a, b = arrays[k], old_arrays[k]
+                if a.shape != b.shape or not np.array_equal(a, b, equal_nan=True):
+                    return False
+        return True
+
     def _split(self, trace: dict):
         arrays = _arrays(trace)
         static = {k: v for k, v in trace.items() if k not in arrays}
@@ -177,26 +196,32 @@ class FigureStream:
 
     def _full(self, traces, parts, layout) -> dict:
         self.seq += 1
-        self._sent = (parts, layout)
+        self._sent.clear()
+        self._sent.append((self.seq, parts, layout))
         return {"gen": self.gen, "seq": self.seq, "full": True,
                 "data": [self._trace_json(t) for t in traces], "layout": json.loads(layout)}
 
-    def _patch(self, i, trace, static, arrays, old_static, old_arrays):
-        if static != old_static or arrays.keys() != old_arrays.keys() or any(
-                arrays[k].shape[1:] != old_arrays[k].shape[1:] for k in arrays):
+    def _patch(self, i, trace, part, olds):
+        """Trace ``i``'s patch, good on top of each of ``olds`` (its earlier versions)."""
+        static, arrays = part
+        if any(static != old_static or arrays.keys() != old_arrays.keys() or any(
+                arrays[k].shape[1:] != old_arrays[k].shape[1:] for k in arrays)
+                for old_static, old_arrays in olds):
             return {"i": i, "replace": self._trace_json(trace)}
         patch = {"i": i}
         line = [k for k in PREFIX_KEYS if k in arrays and arrays[k].ndim == 1]
         if line:
-            k = min(common_prefix(old_arrays[key], arrays[key]) for key in line)
+            k = min(common_prefix(old[key], arrays[key]) for _, old in olds for key in line)
             if k < max(len(arrays[key]) for key in line) or any(
-                    len(old_arrays[key]) != len(arrays[key]) for key in line):
+                    len(old[key]) != len(arrays[key]) for _, old in olds for key in line):
                 patch["from"] = k
                 for key in line:
                     patch[key] = encode(arrays[key][k:])
         for key in GRID_KEYS:
-            if key in arrays and (arrays[key].shape != old_arrays[key].shape or not np.array_equal(
-                    arrays[key], old_arrays[key], equal_nan=True)):
+            if key in arrays and any(
+                    arrays[key].shape != old[key].shape
+                    or not np.array_equal(arrays[key], old[key], equal_nan=True)
+                    for _, old in olds):
                 patch.setdefault("set", {})[key] = encode(arrays[key], self.quantize_grids)
         return patch if len(patch) > 1 else None
 
@@ -229,14 +254,16 @@ class Receiver:
 
     def apply(self, msg: dict) -> bool:
         if msg.get("full"):
+            if msg["gen"] == self.gen and msg["seq"] <= self.seq:
+                return True  # a late copy of what it has moved past
             self.gen, self.seq = msg["gen"], msg["seq"]
             self.figure = {"data": decode(msg["data"]), "layout": decode(msg["layout"])}
             return True
         if msg["gen"] != self.gen or self.figure is None:
             return False
-        if msg["seq"] == self.seq:
-            return True
-        if msg.get("prev") != self.seq:
+        if msg["seq"] <= self.seq:
+            return True  # nothing new (a rerun that changed nothing, or a late message)
+        if not msg["since"] <= self.seq:
             return False
         data = self.figure["data"]
         for p in msg.get("traces", []):

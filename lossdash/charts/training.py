@@ -36,7 +36,7 @@ VAL_MARKER = "x"
 MAX_EVAL_MARKERS = 100  # train/val loss lines show a marker per evaluation up to this many
 MAX_LINES = 20  # parameter trajectories: more lines than this are unreadable
 MAX_SCATTER = 2500  # points per data set in a scatter: keeps a figure under 300 kB
-MAX_SNAPSHOTS = 300  # heatmap columns in weight_distributions
+MAX_SNAPSHOTS = 120  # heatmap columns in weight_distributions (~5 px each, sent live)
 MAX_LAYERS = 6  # weight-distribution subplots
 PARAM_COLUMN = re.compile(r"^\w+\[\d+(,\d+)*\]$")  # "W1[0,0]", "b1[0]"
 
@@ -387,9 +387,9 @@ def _marker(role: str, **style) -> dict:
     return {"size": 6, "symbol": TRAIN_MARKER if role == "train" else VAL_MARKER, **style}
 
 
-def _markers(x, y, name: str, marker: dict, **kw) -> dict:
-    """A scatter trace of points (as a dict)."""
-    return {"type": "scatter", "x": x, "y": y, "mode": "markers", "name": name,
+def _markers(x, y, name: str, marker: dict, kind: str = "scatter", **kw) -> dict:
+    """A scatter trace of points (as a dict); ``kind="scattergl"`` draws them with WebGL."""
+    return {"type": kind, "x": x, "y": y, "mode": "markers", "name": name,
             "marker": marker, **kw}
 
 
@@ -424,9 +424,9 @@ def _class_name(data, i: int) -> str:
     return base.plain(classes[i]) if classes is not None and 0 <= i < len(classes) else str(i)
 
 
-def _class_traces(shown, labels, second) -> list[dict]:
+def _class_traces(shown, labels, second, kind="scatter") -> list[dict]:
     """One scatter trace per set of ``_shown`` and class (colour = class); ``second(X, y)``
-    gives the y coordinate."""
+    gives the y coordinate; ``kind`` is the trace type ("scatter" or "scattergl")."""
     traces = []
     for data, role, (X, y, _) in shown:
         y = y.astype(int)
@@ -437,7 +437,7 @@ def _class_traces(shown, labels, second) -> list[dict]:
                 color = base.palette(label)
                 marker = _marker(role, color=color, line={"width": 0.5, "color": "#333333"})
                 traces.append(_markers(X[mask, 0], second(X[mask], y[mask]), f"{name} ({role})",
-                                       marker, legendgroup=name))
+                                       marker, kind, legendgroup=name))
     return traces
 
 
@@ -551,7 +551,8 @@ def boundary_grid(train, val=None, resolution: int = 80, feature_ranges=None):
 
 
 def decision_boundary(train, val, proba: Callable[[np.ndarray], np.ndarray],
-                      resolution: int = 80, feature_ranges=None) -> go.Figure:
+                      resolution: int = 80, feature_ranges=None,
+                      webgl: bool = False) -> go.Figure:
     """What the classifier predicts over the plane of the first two features.
 
     ``proba`` is evaluated on the grid of ``boundary_grid`` (the data's range padded by 10 %,
@@ -559,7 +560,9 @@ def decision_boundary(train, val, proba: Callable[[np.ndarray], np.ndarray],
     mean, which the title then says). It returns P(class 1), shape (m,) or (m, 1), or class
     probabilities (m, k). The heatmap shows P(class 1) with the 0.5 contour when k <= 2, and
     the predicted class ``argmax_k p_k`` otherwise. Training points are circles, validation
-    points crosses, coloured by class.
+    points crosses, coloured by class. ``webgl`` draws the points with WebGL (``scattergl``):
+    a live chart redrawn many times a second then spends half the time (the points are the
+    costliest part of an SVG redraw).
     """
     shown = _shown(train, val)
     d = shown[0][2][0].shape[1]
@@ -572,7 +575,8 @@ def decision_boundary(train, val, proba: Callable[[np.ndarray], np.ndarray],
     gx, gy, G = boundary_grid(train, val, resolution, feature_ranges)
     p = np.asarray(proba(G), dtype=float).reshape(len(G), -1)
     data = _proba_traces(gx, gy, p) if p.shape[1] <= 2 else _class_map(gx, gy, p)
-    data += _class_traces(shown, _class_labels(train, val), lambda X, y: X[:, 1])
+    data += _class_traces(shown, _class_labels(train, val), lambda X, y: X[:, 1],
+                          "scattergl" if webgl else "scatter")
     layout = base.plot_layout(title, x_title, y_title, xaxis={"range": [gx[0], gx[-1]]},
                      yaxis={"range": [gy[0], gy[-1]]})
     # Five or more legend entries would run into the title: they go under the plot instead.

@@ -67,6 +67,7 @@ function decode(value) {
 // Returns false when the message cannot apply to what the page holds (a resend is needed).
 function apply(state, msg) {
   if (msg.full) {
+    if (msg.gen === state.gen && msg.seq <= state.seq) return true; // late: already past it
     state.gen = msg.gen;
     state.seq = msg.seq;
     state.data = decode(msg.data);
@@ -74,8 +75,10 @@ function apply(state, msg) {
     return true;
   }
   if (msg.gen !== state.gen || state.data === null) return false;
-  if (msg.seq === state.seq) return true; // nothing new (a rerun that changed nothing)
-  if (msg.prev !== state.seq) return false;
+  if (msg.seq <= state.seq) return true; // nothing new (a rerun that changed nothing, or late)
+  // A patch holds every change since message `since`: it applies on top of any figure from
+  // then on, so frames the page never saw (several arrived between two paints) cost nothing.
+  if (!(msg.since <= state.seq)) return false;
   for (const p of msg.traces || []) {
     const trace = state.data[p.i];
     if (p.replace) {
@@ -105,6 +108,13 @@ function draw(state) {
   const size = sizeOf(state.div);
   const layout = Object.assign({}, state.layout, { datarevision: state.seq, autosize: false,
     width: size.width, height: size.height });
+  // Tick labels may run past the plot: Plotly otherwise measures every label against all the
+  // others on each redraw (a tenth of the page's time while a run plays).
+  for (const key of Object.keys(layout)) {
+    if (/^[xy]axis\d*$/.test(key) && layout[key] && layout[key].ticklabeloverflow === undefined) {
+      layout[key] = Object.assign({}, layout[key], { ticklabeloverflow: "allow" });
+    }
+  }
   // A narrow chart, or one with a two-line title, has no room for its legend beside the
   // title: the legend goes under the plot instead (Plotly makes room for it).
   const title = String((layout.title && layout.title.text) || "");
@@ -152,13 +162,64 @@ function sizeOf(div) {
   return size;
 }
 
+// One chart per animation frame, the one that has waited longest (a fast-panel chart counts
+// its wait FAST_WEIGHT times over): each task stays short, so clicks, timers and the
+// server's next frame are never stuck behind a burst of redraws. A chart out of view waits
+// until it scrolls in (it is drawn from the store at once then), so the page spends its time
+// on what the user sees.
+const FAST_WEIGHT = 4;
+const dirty = new Map(); // state -> since when it has waited
+const visible = new WeakMap(); // plot div -> in or near the viewport
+const viewport = new IntersectionObserver((entries) => {
+  for (const entry of entries) {
+    visible.set(entry.target, entry.isIntersecting);
+    if (entry.isIntersecting) wake();
+  }
+}, { rootMargin: "200px" });
+let ticking = false;
+
+function shown(div) {
+  if (!visible.has(div)) {
+    viewport.observe(div);
+    return true; // not measured yet: draw (the observer answers before the next frame)
+  }
+  return visible.get(div);
+}
+
 function schedule(state) {
-  if (state.pending) return;
-  state.pending = true;
-  requestAnimationFrame(() => {
-    state.pending = false;
-    draw(state);
-  });
+  if (!dirty.has(state)) dirty.set(state, performance.now());
+  wake();
+}
+
+function wake() {
+  if (ticking || dirty.size === 0) return;
+  ticking = true;
+  requestAnimationFrame(tick);
+}
+
+function tick() {
+  ticking = false;
+  const now = performance.now();
+  let best = null;
+  let bestWait = -1;
+  for (const [state, since] of dirty) {
+    if (!state.div || !state.div.isConnected || state.data === null) {
+      dirty.delete(state); // gone from the page, or nothing to draw yet: apply() schedules
+      continue;
+    }
+    if (!shown(state.div)) continue;
+    const wait = (now - since) * (state.fast ? FAST_WEIGHT : 1);
+    if (wait > bestWait) {
+      best = state;
+      bestWait = wait;
+    }
+  }
+  if (best) {
+    dirty.delete(best);
+    draw(best);
+  }
+  // charts out of view stay dirty without a timer; the observer wakes the loop for them
+  if ([...dirty.keys()].some((state) => shown(state.div))) wake();
 }
 
 // ---------------------------------------------------------------- the panel's DOM
@@ -232,6 +293,7 @@ function renderCharts(root, charts, resync) {
       store.set(chart.id, state);
     }
     state.div = div;
+    state.fast = chart.id.startsWith("fast/");
     // A message that does not fit what the page holds: ask for the whole figure, again after
     // a second if the answer is lost too (never once per frame).
     if (chart.msg && !apply(state, chart.msg) && performance.now() - (state.asked || -1e9) > 1000) {

@@ -240,4 +240,5 @@ def main():
     try:
         body()
     except Exception as err:  # the last line of defence: a message, never a traceback
+        guard.log.warning("the page failed", exc_info=True)  # the traceback, in the server log
         st.error(guard.message("lossdash", err), icon=":material/error:")

@@ -39,6 +39,7 @@ from lossdash.ui import (
 
 FAST_SECONDS = 0.08  # the fast panel's timer: the browser paces it, up to 12 frames a second
 SLOW_SECONDS = 0.4  # weights, gradients and landscape
+ADVICE_SECONDS = 0.5  # the outcome and advice above the charts (they change once in a while)
 SPEEDS = {  # label -> steps per second (None: as fast as the machine goes)
     "1 step/s": 1,
     "5 steps/s": 5,
@@ -255,7 +256,7 @@ def model_chart(run, snap):
     train, val, inputs = run.plane  # drawn in the original plane; inputs engineers a point
     if run.train.task == "classification":
         return charts.decision_boundary(train, val, lambda X: loss.proba(model.forward(inputs(X))),
-                                        resolution=BOUNDARY_RESOLUTION)
+                                        resolution=BOUNDARY_RESOLUTION, webgl=True)
     return charts.regression_fit(train, val, lambda X: model.forward(inputs(X)))
 
 
@@ -295,6 +296,16 @@ def keep_thread_in_step(run):
     return ended
 
 
+def advice_panel(run):
+    """The run's outcome and advice. Its own fragment, on a slower timer than the charts:
+    every element a fragment draws is one more update the page renders, many times a
+    second, for boxes that change once in a while."""
+    snap = snapshot(run)
+    now = built(run, "numbers", (run.generation, snap.step, run.playing),
+                lambda: numbers(run, snap))
+    outcome(run, snap, now)
+
+
 def fast_panel(run):
     """The numbers, the loss curve and the model on the data: what a learner watches."""
     ss = st.session_state
@@ -302,7 +313,6 @@ def fast_panel(run):
     snap = snapshot(run)
     at = (run.generation, snap.step)
     now = built(run, "numbers", (*at, run.playing), lambda: numbers(run, snap))
-    outcome(run, snap, now)
     options = (ss.get("smoothing", 0.6), ss.get("log_y", True), ss.get("x_axis", "step"))
     loss = built(run, "loss", (*at, options), lambda: loss_chart(run, history_of(run, snap)))
     model = built(run, "model", at, lambda: model_chart(run, snap))
@@ -321,7 +331,7 @@ def slow_panel(run):
                     lambda: weights_chart(run, snap, history_of(run, snap)))
     gradients = built(run, "gradients", at,
                       lambda: charts.gradient_chart(history_of(run, snap), x=_x()))
-    figures = [live.Chart("slow/weights", weights, CHART_HEIGHT),
+    figures = [live.Chart("slow/weights", weights, CHART_HEIGHT, quantize=True),
                live.Chart("slow/gradients", gradients, CHART_HEIGHT)]
     figures += stability_view.charts(run, snap, CHART_HEIGHT)  # update ratio, sharpness
     if st.session_state.get("show_landscape", True):
@@ -333,7 +343,8 @@ def slow_panel(run):
         st.rerun()  # the landscape is done: redraw once without the timer
 
 
-PANELS = {"fast": (fast_panel, FAST_SECONDS), "slow": (slow_panel, SLOW_SECONDS)}
+PANELS = {"advice": (advice_panel, ADVICE_SECONDS), "fast": (fast_panel, FAST_SECONDS),
+          "slow": (slow_panel, SLOW_SECONDS)}
 
 
 def waits_for_landscape(run):
@@ -358,6 +369,7 @@ def render(run):
     if notice:
         st.toast(notice, icon=":material/restart_alt:")
     controls(run)
+    live_fragment("advice", run)
     live_fragment("fast", run)
     chart_options()
     network_view.render(run)

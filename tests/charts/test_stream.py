@@ -51,8 +51,10 @@ def test_a_growing_history_sends_only_the_new_points_and_the_copy_stays_equal():
         assert receiver.apply(msg)
         assert_same(receiver.figure, fig)
         sizes.append(len(json.dumps(msg)))
-    assert sizes[0] > 10 * max(sizes[1:])  # after the first frame: a few points per trace
-    assert max(sizes[1:]) < 1500
+    # after the first frame: the points of the last few frames (a patch holds every change
+    # since the oldest of the last WINDOW messages, so a skipped frame costs nothing)
+    assert sizes[0] > 5 * max(sizes[1:])
+    assert max(sizes[1:]) < 2000
 
 
 def test_a_figure_that_did_not_change_sends_no_patch():
@@ -63,16 +65,60 @@ def test_a_figure_that_did_not_change_sends_no_patch():
     assert again == {"gen": first["gen"], "seq": first["seq"]}
 
 
-def test_a_lost_message_is_refused_and_a_reset_sends_the_figure_whole():
-    stream, receiver = FigureStream(), Receiver()
+def test_skipped_messages_cost_nothing_the_next_patch_applies_on_top_of_any_recent_one():
+    stream, receiver = FigureStream(window=4), Receiver()
     receiver.apply(stream.message(training.loss_curve(history(30))))
     stream.message(training.loss_curve(history(40)))  # never reaches the browser
+    stream.message(training.loss_curve(history(45)))  # nor this one
+    gap = stream.message(training.loss_curve(history(50)))
+    assert not gap.get("full") and receiver.apply(gap)
+    assert_same(receiver.figure, training.loss_curve(history(50)))
+
+
+@pytest.mark.parametrize("seen", range(4))
+def test_every_message_of_the_window_takes_the_next_patch_to_the_same_figure(seen):
+    """A growing curve with a grid and a style change: whichever recent frame the browser
+    holds, the next patch leaves it with exactly the new figure."""
+    rng = np.random.default_rng(seen)
+    figures = [go.Figure([go.Scatter(x=np.arange(n), y=np.sin(np.arange(n) / 7.0) + n,
+                                     line={"color": "red" if n < 40 else "blue"}),
+                          go.Heatmap(z=rng.random((5, 5)) if n % 20 else np.zeros((5, 5)))],
+                         layout={"title": {"text": f"n={n // 30}"}})
+               for n in range(10, 60, 10)]
+    stream, receiver = FigureStream(window=4), Receiver()
+    messages = [stream.message(f) for f in figures]
+    assert receiver.apply(messages[0])
+    for msg in messages[1:seen + 1]:
+        assert receiver.apply(msg)
+    assert receiver.apply(messages[-1])  # the frames after `seen` never arrived
+    line = receiver.figure["data"][0]
+    np.testing.assert_allclose(line["y"], figures[-1].data[0].y, rtol=1e-6)
+    assert len(line["x"]) == len(figures[-1].data[0].x) and line["line"]["color"] == "blue"
+    np.testing.assert_allclose(receiver.figure["data"][1]["z"], figures[-1].data[1].z, rtol=1e-6)
+    assert receiver.figure["layout"]["title"]["text"] == "n=1"
+
+
+def test_a_browser_older_than_the_window_is_refused_and_a_reset_sends_the_figure_whole():
+    stream, receiver = FigureStream(window=2), Receiver()
+    receiver.apply(stream.message(training.loss_curve(history(30))))
+    for n in (40, 45):
+        stream.message(training.loss_curve(history(n)))  # never reach the browser
     gap = stream.message(training.loss_curve(history(50)))
     assert not receiver.apply(gap)
     stream.reset()
     whole = stream.message(training.loss_curve(history(50)))
     assert whole["full"] and receiver.apply(whole)
     assert_same(receiver.figure, training.loss_curve(history(50)))
+
+
+def test_a_late_message_changes_nothing():
+    stream, receiver = FigureStream(), Receiver()
+    first = stream.message(training.loss_curve(history(30)))
+    second = stream.message(training.loss_curve(history(40)))
+    receiver.apply(first)
+    receiver.apply(second)
+    assert receiver.apply(first) and receiver.seq == second["seq"]
+    assert_same(receiver.figure, training.loss_curve(history(40)))
 
 
 def test_a_message_of_another_stream_is_refused():

@@ -260,7 +260,9 @@ class Dashboard:
     def wait_charts(self, *titles: str) -> None:
         """Wait until a drawn Plotly chart is on the page for each title (a prefix of it).
 
-        The live panels draw their charts once Plotly has loaded; this waits for all of them.
+        The live panels draw their charts once Plotly has loaded, and only those in view (or
+        near it): as a reader would, this scrolls each live chart not drawn yet into view,
+        one per poll, until every title is shown.
         """
         self.page.wait_for_function(
             """titles => {
@@ -268,9 +270,14 @@ class Dashboard:
                     '[data-testid="stPlotlyChart"] .js-plotly-plot .gtitle, '
                     + '.ld-chart .js-plotly-plot .gtitle')]
                     .map(t => t.textContent.trim());
-                return titles.every(want => shown.some(have => have.startsWith(want)));
+                if (titles.every(want => shown.some(have => have.startsWith(want)))) return true;
+                const waiting = [...document.querySelectorAll('.ld-chart')]
+                    .find(box => !box.querySelector('.main-svg'));
+                waiting?.scrollIntoView({block: "center"});
+                return false;
             }""",
             arg=list(titles),
+            polling=200,
         )
 
     def wait_axis_title(self, chart: str, y_title: str) -> None:

@@ -170,10 +170,13 @@ def test_landscape_path_grows_while_training(dash):
     """The default run (w and b of a line) on its exact landscape: the path follows the run."""
     page = dash.page
     dash.open("speed=20+steps%2Fs&max_epochs=1000")
+    # the page draws live charts in view: watch the landscape as a reader would
+    page.locator('[data-chart="slow/landscape"]').scroll_into_view_if_needed()
     page.wait_for_function(f"() => ({PATH_LENGTH})() >= 1")
     start = page.evaluate(PATH_LENGTH)
 
     dash.button("Play").click()
+    page.locator('[data-chart="slow/landscape"]').scroll_into_view_if_needed()  # Play scrolled
 
     page.wait_for_function(f"() => ({PATH_LENGTH})() > {start} + 5", timeout=30_000)
     dash.button("Pause").click()
