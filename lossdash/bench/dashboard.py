@@ -6,7 +6,8 @@ one core and the browser the other (``taskset``), as when the browser runs on th
 machine. It prints:
 
 - frames per second of each live panel while a run plays at full speed: how often the loss
-  chart (fast panel) and the gradient chart (slow panel) show a new figure, sampled at every
+  chart (fast panel, the page's top in view) and the gradient chart (slow panel, scrolled
+  into view: the page draws live charts in view only) show a new figure, sampled at every
   painted frame in the page (``requestAnimationFrame``);
 - the share of those samples in which a chart that had drawn showed an empty plot area;
 - bytes per frame: what the websocket carried during a window, divided by the frames drawn,
@@ -134,8 +135,28 @@ def _button(page, name):
     return page.get_by_role("button", name=re.compile(rf"^{re.escape(name)}\b"))
 
 
+def _look_at(page, chart):
+    """Scroll the live chart ``chart`` to the middle of the view (the page draws live charts
+    in view only, as a reader sees them)."""
+    page.evaluate("(id) => document.querySelector(`[data-chart=\"${id}\"]`)"
+                  "?.scrollIntoView({block: 'center'})", chart)
+
+
 def watch(page, wire, seconds=WINDOW_S):
-    """One sampled window of a playing run: frames/s per panel, blank share, bytes/frame."""
+    """Two sampled windows of a playing run, the first looking at the fast panel (page top),
+    the second at the slow one: frames/s per panel, blank share, bytes/frame."""
+    page.evaluate("() => document.querySelector('[data-chart=\"fast/loss\"]')"
+                  "?.scrollIntoView({block: 'end'})")
+    top = _window(page, wire, seconds / 2)
+    _look_at(page, "slow/gradients")
+    below = _window(page, wire, seconds / 2)
+    _look_at(page, "fast/loss")
+    out = {k: (top[k] + below[k]) / 2 for k in top}
+    out["fast_fps"], out["slow_fps"] = top["fast_fps"], below["slow_fps"]
+    return out
+
+
+def _window(page, wire, seconds):
     before = wire.bytes
     seen = page.evaluate(SAMPLE, seconds)
     got = wire.bytes - before

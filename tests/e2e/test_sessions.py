@@ -98,8 +98,9 @@ def settled_threads(pid: int, quiet_s: float = 2.0, seconds: float = 30.0) -> in
 
 
 @pytest.mark.timeout(600)  # ~30 s on a quiet machine; five pages on a loaded one take minutes
-@pytest.mark.xfail(reason="since the merge of the recommended setups, the 500 steps/s "
-                   "session reads ~6% above its speed bound; to investigate", strict=False)
+@pytest.mark.xfail(reason="flaky, to investigate: seen failing on the 500 steps/s session's "
+                   "speed bound (~6% over) and on 2 server threads more than before 15 s after "
+                   "the pages closed (of 12; the training threads are 5)", strict=False)
 def test_five_sessions_play_side_by_side_and_leave_no_thread(browser, own_server):
     pid = own_server.proc.pid
     # A warm-up session starts the server's lazily created threads; then the count settles.
