@@ -131,8 +131,9 @@ def _timed(page, action, condition, timeout=60_000):
 
 
 def _button(page, name):
-    # a button with a keyboard shortcut shows it after its label ("Play Space")
-    return page.get_by_role("button", name=re.compile(rf"^{re.escape(name)}\b"))
+    # a button with a keyboard shortcut names it after its label ("Play Shortcut Space");
+    # a chart's "Reset axes" is another button
+    return page.get_by_role("button", name=re.compile(rf"^{re.escape(name)}( Shortcut \S+)?$"))
 
 
 def _look_at(page, chart):
@@ -205,7 +206,7 @@ def latencies(page, url):
         out["Pause"].append(_timed(
             page, lambda: _button(page, "Pause").click(),
             """() => [...document.querySelectorAll('button')]
-                  .some((b) => /\bPlay\b/.test(b.textContent) && !b.disabled)
+                  .some((b) => /Play/.test(b.textContent) && !b.disabled)
                 && [...document.querySelectorAll('[data-testid="stMetric"]')]
                    .some((m) => m.textContent === 'Steps/s–')"""))
         page.wait_for_function(IDLE)

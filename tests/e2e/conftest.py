@@ -219,8 +219,10 @@ class Dashboard:
         expect(self.app).to_have_attribute("data-test-script-state", "notRunning")
 
     def button(self, name: str):
-        # a button with a keyboard shortcut shows it after its label ("Play Space")
-        return self.page.get_by_role("button", name=re.compile(rf"^{re.escape(name)}\b"))
+        # a button with a keyboard shortcut names it after its label ("Play Shortcut Space");
+        # a chart's "Reset axes" is another button
+        label = re.compile(rf"^{re.escape(name)}( Shortcut \S+)?$")
+        return self.page.get_by_role("button", name=label)
 
     def metric(self, label: str):
         """The value element of the ``st.metric`` labelled ``label``."""
