@@ -616,6 +616,10 @@ class Trainer:
         self._epoch_rng, self._first_loss, self._last_eval = (
             cp.epoch_rng_state, cp.first_loss, cp.last_eval)
         self.step_count = cp.step
+        # the objective at the first evaluation (step 0) is the run's yardstick for the
+        # divergence checks; a checkpoint past it shares it (a replay from a step between two
+        # evaluations would otherwise compare against nothing)
+        self._start = source._start if cp.step > 0 else None
         if self.batch_size is not None and cp.step % self.steps_per_epoch:
             order = np.random.default_rng()
             order.bit_generator.state = cp.epoch_rng_state

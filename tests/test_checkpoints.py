@@ -52,6 +52,21 @@ def test_branch_mid_epoch_with_adam_reproduces_the_later_history_bit_for_bit():
                                   t.optimizer.state["theta"]["exp_avg_sq"])
 
 
+def test_branch_from_a_checkpoint_between_two_evaluations_replays_and_continues():
+    """Checkpoints double their spacing, so some fall between two evaluations of the full
+    objective (every 10 steps here): the replay from there must still check for divergence
+    against the run's start (it met None and failed with a TypeError)."""
+    t = trainer(dataset="spiral", n_samples=400, noise=0.3, model="mlp", hidden="8,8",
+                loss="bce", optimizer="adam", lr=0.003, batch_size=32)
+    t.run_steps(3000)
+    between = [c for c in t.checkpoints() if c % t.eval_every]
+    assert between, "no checkpoint between two evaluations: the test lost its subject"
+    step = between[0] + 1
+    twin = t.branch(step)
+    twin.run_steps(3000 - step)
+    pd.testing.assert_frame_equal(twin.history, t.history, check_exact=True)
+
+
 def test_branch_holds_the_history_up_to_its_step():
     t = trainer(**MINIBATCH_ADAM)
     t.run_steps(60)

@@ -20,6 +20,7 @@ Printed, never asserted: the machine is shared.
 
 from __future__ import annotations
 
+import re
 import socket
 import statistics
 import subprocess
@@ -107,7 +108,8 @@ def bench_sessions(browser, n: int) -> dict:
         pages = [open_page(browser, url, f"{SETUP}&lr={0.001 * (i + 1):g}&seed={i}")
                  for i in range(n)]
         for page in pages:
-            page.get_by_role("button", name="Play", exact=True).click()
+            # its accessible name carries the shortcut: "Play Shortcut Space"
+            page.get_by_role("button", name=re.compile(r"^Play( Shortcut \S+)?$")).click()
         for page in pages:
             page.wait_for_function("""() => [...document.querySelectorAll(
                 '[data-testid="stMetric"]')].some(m => m.innerText.startsWith('Epoch')
