@@ -114,6 +114,11 @@ def _arrays(trace: dict) -> dict:
     return out
 
 
+def same_array(a: np.ndarray, b: np.ndarray) -> bool:
+    """Same shape and values (NaN equals NaN)."""
+    return a.shape == b.shape and np.array_equal(a, b, equal_nan=True)
+
+
 def common_prefix(old: np.ndarray, new: np.ndarray) -> int:
     """How many leading entries ``old`` and ``new`` share (NaN equals NaN)."""
     n = min(len(old), len(new))
@@ -174,12 +179,9 @@ class FigureStream:
         if layout != old_layout:
             return False
         for (static, arrays), (old_static, old_arrays) in zip(parts, old_parts, strict=True):
-            if static != old_static or arrays.keys() != old_arrays.keys():
+            if static != old_static or arrays.keys() != old_arrays.keys() or not all(
+                    same_array(arrays[k], old_arrays[k]) for k in arrays):
                 return False
-            for k in arrays:
-                a, b = arrays[k], old_arrays[k]
-                if a.shape != b.shape or not np.array_equal(a, b, equal_nan=True):
-                    return False
         return True
 
     def _split(self, trace: dict):
@@ -218,10 +220,7 @@ class FigureStream:
                 for key in line:
                     patch[key] = encode(arrays[key][k:])
         for key in GRID_KEYS:
-            if key in arrays and any(
-                    arrays[key].shape != old[key].shape
-                    or not np.array_equal(arrays[key], old[key], equal_nan=True)
-                    for _, old in olds):
+            if key in arrays and not all(same_array(arrays[key], old[key]) for _, old in olds):
                 patch.setdefault("set", {})[key] = encode(arrays[key], self.quantize_grids)
         return patch if len(patch) > 1 else None
 
