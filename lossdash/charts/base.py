@@ -80,7 +80,7 @@ def bucket_size(n: int, n_buckets: int) -> int:
 
 
 def decimated_rows(n: int, spiky: Sequence[np.ndarray] = (),
-                   max_points: int = MAX_POINTS) -> np.ndarray:
+                   max_points: int = MAX_POINTS, at: np.ndarray | None = None) -> np.ndarray:
     """The sorted row positions ``decimate`` keeps out of ``n`` rows (all of them if few).
 
     The rows are cut into buckets of ``bucket_size`` rows at fixed positions. ``spiky`` holds
@@ -88,14 +88,41 @@ def decimated_rows(n: int, spiky: Sequence[np.ndarray] = (),
     each bucket's first row is kept. The first and the last row are always kept. Rows kept
     from complete buckets do not depend on ``n``: a longer history keeps the same rows and
     adds new ones (until the bucket size doubles).
+
+    ``at``, shape (n,), non-decreasing (a history's step of each row), buckets the rows by
+    that value instead of by position: ``[k s, (k + 1) s)`` in steps. A long run's history
+    thins its older rows (``engine.RECENT_ROWS``), so row positions shift with every step
+    recorded, but steps do not: keyed by step, a live chart still only appends.
     """
     if n <= max_points:
         return np.arange(n)
     n_buckets = (max_points - 2) // (2 * len(spiky)) if spiky else max_points - 2
+    if at is not None:
+        at = np.asarray(at, dtype=np.int64)
+        size = bucket_size(int(at[-1] - at[0]) + 1, max(n_buckets - 1, 1))
+        return _keyed_rows(at // size, spiky)
     size = bucket_size(n, max(n_buckets, 1))
     if not spiky:
         return _sorted_unique(np.r_[np.arange(0, n, size), n - 1])
     return _sorted_unique(np.concatenate([[0, n - 1], _bucket_argextremes(spiky, size)]))
+
+
+def _keyed_rows(bucket: np.ndarray, spiky: Sequence[np.ndarray]) -> np.ndarray:
+    """Sorted rows: the first and last, and per run of equal ``bucket`` values its first row
+    (no ``spiky``) or each column's finite minimum and maximum (ties and all-non-finite
+    buckets: the bucket's first row)."""
+    n = len(bucket)
+    starts = np.flatnonzero(np.r_[True, bucket[1:] != bucket[:-1]])
+    found = [np.array([0, n - 1]), starts]
+    if spiky:
+        found = [np.array([0, n - 1])]
+        for values in spiky:
+            finite = np.isfinite(values)
+            low, high = np.where(finite, values, np.inf), np.where(finite, values, -np.inf)
+            for key in (low, -high):
+                order = np.lexsort((key, bucket))  # by bucket, then value; stable on ties
+                found.append(order[np.r_[True, bucket[order][1:] != bucket[order][:-1]]])
+    return _sorted_unique(np.concatenate(found))
 
 
 def _sorted_unique(positions: np.ndarray) -> np.ndarray:

@@ -44,7 +44,7 @@ def sharpness_chart(steps, values, lr_steps=None, lrs=None, factor=2.0):
                       mode="lines+markers", marker={"size": 4})]
     if factor is not None and lrs is not None and len(lrs):
         lr_steps, lrs = np.asarray(lr_steps, float), np.asarray(lrs, float)
-        rows = base.decimated_rows(len(lrs), [lrs])
+        rows = base.decimated_rows(len(lrs), [lrs], at=lr_steps)
         data.append(base.line(lr_steps[rows], factor / lrs[rows], f"{factor:g} / lr: above it, "
                               "GD diverges", THRESHOLD_COLOR, positive=True,
                               line={"dash": "dash"}))
@@ -65,7 +65,8 @@ def update_ratio_chart(steps, ratios, rule=1e-3):
     steps = np.asarray(steps, float)
     if steps.size == 0 or not ratios:
         return base.empty(layout, "no steps yet: press Play or Step")
-    rows = base.decimated_rows(len(steps), [np.asarray(r, float) for r in ratios.values()])
+    rows = base.decimated_rows(len(steps), [np.asarray(r, float) for r in ratios.values()],
+                                at=steps)
     data = [base.line(steps[rows], np.asarray(r, float)[rows], name, base.palette(i),
                       positive=True) for i, (name, r) in enumerate(ratios.items())]
     data.append(base.line([steps[0], steps[-1]], [rule, rule], f"{rule:g}: rule of thumb",

@@ -113,17 +113,24 @@ def _eval_positions(history: pd.DataFrame) -> np.ndarray:
     return np.flatnonzero(history["eval"].fillna(False).to_numpy(dtype=bool))
 
 
+def _steps(history: pd.DataFrame, rows=slice(None)):
+    """The step of each of ``rows`` (all by default), the key a live chart decimates by, or
+    None when the history has no step column."""
+    return history["step"].to_numpy()[rows] if "step" in history.columns else None
+
+
 def _eval_lines(history: pd.DataFrame, x: str, curves, **kw) -> list[dict]:
     """One line per ``(column, name, color)`` of ``curves`` through the evaluation rows,
     skipping missing or all non-finite columns; each decimated keeping its own spikes."""
     at = _eval_positions(history)
     xs = history[x].to_numpy()[at]
+    steps = _steps(history, at)
     lines = []
     for column, name, color in curves:
         if column in history.columns:
             values = history[column].to_numpy(float)[at]
             if np.isfinite(values).any():
-                rows = base.decimated_rows(len(values), [values])
+                rows = base.decimated_rows(len(values), [values], at=steps)
                 lines.append(base.line(xs[rows], values[rows], name, color, **kw))
     return lines
 
@@ -157,7 +164,7 @@ def loss_curve(history: pd.DataFrame, smoothing: float = 0.0, log_y: bool = Fals
     loss = history["loss"].to_numpy(float)
     if full_batch(history):
         smoothing = 0.0
-    rows = base.decimated_rows(len(loss), [loss])
+    rows = base.decimated_rows(len(loss), [loss], at=_steps(history))
     xs = history[col].to_numpy()[rows]
     raw_style = {"opacity": 0.35} if smoothing > 0 else {}
     data = [base.line(xs, loss[rows], "batch loss", base.COLORS["batch"], log_y, **raw_style)]
@@ -210,7 +217,8 @@ def param_trajectories(history: pd.DataFrame, names: Sequence[str],
     if history.empty or not shown:
         return base.empty(layout, "no parameter values recorded")
     layout["legend"]["font"]["size"] = 9
-    rows = base.decimated_rows(len(history))  # parameters move smoothly: even spacing suffices
+    # parameters move smoothly: even spacing suffices
+    rows = base.decimated_rows(len(history), at=_steps(history))
     steps = history[col].to_numpy()[rows]
     data = [base.line(steps, history[name].to_numpy()[rows], name, base.palette(i),
                       hovertemplate=f"{name}: {captions.describe_param(name)}"
@@ -234,7 +242,7 @@ def gradient_chart(history: pd.DataFrame, log_y: bool = True, x: str = "step") -
     if history.empty or not columns:
         return base.empty(layout, "no steps yet: press Play or Step")
     spiky = [history[c].to_numpy(float) for c in columns if c != "lr"]
-    rows = base.decimated_rows(len(history), spiky)
+    rows = base.decimated_rows(len(history), spiky, at=_steps(history))
     steps = history[col].to_numpy()[rows]
     data = [base.line(steps, history[column].to_numpy()[rows], name, color, log_y)
             for column, name, color in (("grad_norm", "gradient norm", base.COLORS["grad"]),

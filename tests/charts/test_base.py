@@ -74,6 +74,51 @@ def test_decimated_rows_of_a_longer_history_extend_those_of_a_shorter_one(n):
     assert len(grown) <= 202
 
 
+def thinned_steps(n_steps, recent, keep_every):
+    """Steps of a history thinned as the engine thins it: every ``keep_every``-th of the
+    older steps (counted from step 1), the last ``recent`` whole."""
+    steps = np.arange(1, n_steps + 1)
+    old = steps[: n_steps - recent]
+    return np.r_[old[(old - 1) % keep_every == 0], steps[n_steps - recent:]]
+
+
+@pytest.mark.parametrize("spiky", [0, 1, 2])
+def test_rows_keyed_by_step_survive_a_history_thinned_at_the_front(spiky):
+    """Keyed by step, a thinned history that grows by a few hundred steps keeps every point
+    of the complete buckets: the live loss curve only appends (by row position it resent
+    the whole curve every frame)."""
+    rng = np.random.default_rng(spiky)
+    values = rng.normal(size=(2, 30_000))
+
+    def points(n_steps):
+        steps = thinned_steps(n_steps, 5_000, 8)
+        cols = [values[c, steps - 1] for c in range(spiky)]
+        rows = base.decimated_rows(len(steps), cols, max_points=300, at=steps)
+        return steps[rows], len(steps)
+
+    before, _ = points(20_000)
+    after, n_rows = points(20_400)
+    assert len(after) <= 300 and n_rows > 300
+    assert after[0] == 1 and after[-1] == 20_400  # the first and the last step
+    size = base.bucket_size(20_400, 298 // (2 * spiky) - 1 if spiky else 297)
+    # the buckets complete before 20,000 and thinned alike in both (steps up to 15,000)
+    complete = before[before < min(20_000 // size * size, 15_000 // size * size)]
+    np.testing.assert_array_equal(after[: len(complete)], complete)
+    assert len(complete) > 0.6 * len(before)
+
+
+def test_rows_keyed_by_step_keep_each_bucket_extremes():
+    steps = thinned_steps(10_000, 1_000, 4)
+    values = np.sin(steps / 50.0)
+    values[np.searchsorted(steps, 4_001)] = 50.0  # a spike among the thinned rows
+    values[-3] = -50.0  # and a dip among the recent ones
+    values[10:20] = np.nan  # never a winner
+    rows = base.decimated_rows(len(steps), [values], max_points=100, at=steps)
+    assert {np.searchsorted(steps, 4_001), len(steps) - 3} <= set(rows)
+    assert not np.isnan(values[rows[1:]]).any()
+    assert len(rows) <= 100 and list(rows) == sorted(set(rows))
+
+
 def test_bucket_size_is_the_smallest_power_of_two_that_fits():
     assert base.bucket_size(100, 100) == 1
     assert base.bucket_size(101, 100) == 2
