@@ -42,6 +42,14 @@ COLORS = {
     "model": "#000000",
 }
 
+def figure(data: list, layout: dict) -> go.Figure:
+    """``go.Figure(data=data, layout=layout)`` from plain dicts, without Plotly's property
+    checks: they were two thirds of a live frame's server time (the live charts are rebuilt
+    up to ten times a second, on the core that trains). The chart tests check every
+    builder's figure against Plotly's schema instead (``tests/charts/test_schema.py``)."""
+    return go.Figure(data=data, layout=layout, _validate=False)
+
+
 MAX_POINTS = 600  # rows per line chart: a chart is ~600 px wide, min/max buckets keep spikes,
 # and a browser redraws four such charts several times a second (2,000 took ~4x longer)
 
@@ -261,7 +269,7 @@ def note(fig: go.Figure, text: str) -> go.Figure:
 
 def empty(layout: dict, text: str) -> go.Figure:
     """A figure with no traces and ``text`` in the middle."""
-    return go.Figure(layout={**layout, "annotations": [annotation(text)]})
+    return figure([], {**layout, "annotations": [annotation(text)]})
 
 
 def line(x, y, name: str, color: str, positive: bool = False, line: dict | None = None,

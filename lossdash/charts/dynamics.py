@@ -11,7 +11,6 @@ update-to-weight ratio. Plain arrays in, ``go.Figure`` out (no Streamlit).
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 
 from lossdash.charts import base
 
@@ -48,7 +47,7 @@ def sharpness_chart(steps, values, lr_steps=None, lrs=None, factor=2.0):
         data.append(base.line(lr_steps[rows], factor / lrs[rows], f"{factor:g} / lr: above it, "
                               "GD diverges", THRESHOLD_COLOR, positive=True,
                               line={"dash": "dash"}))
-    return go.Figure(data=data, layout=layout)
+    return base.figure(data, layout)
 
 
 def update_ratio_chart(steps, ratios, rule=1e-3):
@@ -71,7 +70,7 @@ def update_ratio_chart(steps, ratios, rule=1e-3):
                       positive=True) for i, (name, r) in enumerate(ratios.items())]
     data.append(base.line([steps[0], steps[-1]], [rule, rule], f"{rule:g}: rule of thumb",
                           RULE_COLOR, line={"dash": "dot", "width": 1}))
-    return go.Figure(data=data, layout=layout)
+    return base.figure(data, layout)
 
 
 def mark_epoch(fig, x, text):

@@ -27,7 +27,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import plotly.graph_objects as go
 
 from lossdash import models
 from lossdash.charts import base
@@ -248,7 +247,7 @@ def network_figure(snap, selected=None, height=None):
         "height": height or int(140 + 70 * rows), "dragmode": False,
     }
     layout["margin"] = {"l": 10, "r": 10, "t": 40, "b": 10}
-    return go.Figure(data=data, layout=layout)
+    return base.figure(data, layout)
 
 
 def _column_title(snap, layer, top_y):
@@ -296,4 +295,4 @@ def neuron_figure(snap, layer, j, plane_names=("x1", "x2")):
                             "title": {"text": "incoming weights"}}
         layout["yaxis2"] = {"anchor": "x2", "autorange": "reversed", "automargin": True,
                             "type": "category", "tickfont": {"size": 10}}
-    return go.Figure(data=data, layout=layout)
+    return base.figure(data, layout)

@@ -177,7 +177,7 @@ def loss_curve(history: pd.DataFrame, smoothing: float = 0.0, log_y: bool = Fals
                                        for role in ("train", "val")],
                         positive=log_y, mode="lines+markers" if few else "lines",
                         marker={"size": 4})
-    return go.Figure(data=data, layout=layout)
+    return base.figure(data, layout)
 
 
 def full_batch(history: pd.DataFrame) -> bool:
@@ -196,7 +196,7 @@ def metric_curve(history: pd.DataFrame, x: str = "step", label: str = "metric") 
     layout = base.plot_layout(label.capitalize(), col, label, uirevision=f"metric-{col}")
     data = _eval_lines(history, col, [(f"{role}_metric", f"{role} {label}", base.COLORS[role])
                                       for role in ("train", "val")])
-    return go.Figure(data=data, layout=layout) if data else base.empty(layout, "no evaluations yet")
+    return base.figure(data, layout) if data else base.empty(layout, "no evaluations yet")
 
 
 def param_trajectories(history: pd.DataFrame, names: Sequence[str],
@@ -224,7 +224,7 @@ def param_trajectories(history: pd.DataFrame, names: Sequence[str],
                       hovertemplate=f"{name}: {captions.describe_param(name)}"
                       f"<br>{col} %{{x}}: %{{y:.4g}}<extra></extra>")
             for i, name in enumerate(shown)]
-    return go.Figure(data=data, layout=layout)
+    return base.figure(data, layout)
 
 
 def gradient_chart(history: pd.DataFrame, log_y: bool = True, x: str = "step") -> go.Figure:
@@ -256,7 +256,7 @@ def gradient_chart(history: pd.DataFrame, log_y: bool = True, x: str = "step") -
         # A constant rate sits at 5/6 of the height; four round ticks, not eleven odd ones.
         layout["yaxis2"].update(range=[0, 1.2 * top], tickmode="auto", nticks=4,
                                 tickformat=".2g")
-    return go.Figure(data=data, layout=layout)
+    return base.figure(data, layout)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -357,7 +357,7 @@ def weight_distributions(steps, thetas, layout, bins: int = 40, x: str = "step",
                                       "<extra></extra>",
                      "xaxis": f"x{suffix}", "yaxis": f"y{suffix}"})
     titles = [f"{name} {tuple(shape)}" for name, _, shape in layers]
-    return go.Figure(data=data, layout={**base.look(title), **_stacked_axes(titles, col,
+    return base.figure(data, {**base.look(title), **_stacked_axes(titles, col,
                                                                        "weight value"),
                                         "height": max(320, 170 * len(layers) + 80)})
 
@@ -475,7 +475,7 @@ def data_scatter(train, val=None) -> go.Figure:
         data = [_markers(X[:, 0], X[:, 1], role,
                          _marker(role, color=y.astype(float), coloraxis="coloraxis"))
                 for _, role, (X, y, _) in shown]
-    return go.Figure(data=data, layout=layout)
+    return base.figure(data, layout)
 
 
 def _classification_scatter(train, val, shown, d: int, note: str) -> go.Figure:
@@ -485,7 +485,7 @@ def _classification_scatter(train, val, shown, d: int, note: str) -> go.Figure:
     else:
         y_title, second = f"{_target_name(train)} (class)", (lambda X, y: y)
     layout = base.plot_layout("Data" + note, _feature_name(train, 0), y_title)
-    return go.Figure(data=_class_traces(shown, _class_labels(train, val), second), layout=layout)
+    return base.figure(_class_traces(shown, _class_labels(train, val), second), layout)
 
 
 def _predict(predict, X: np.ndarray) -> np.ndarray:
@@ -515,7 +515,7 @@ def regression_fit(train, val, predict: Callable[[np.ndarray], np.ndarray],
         grid = np.linspace(xs.min(), xs.max(), n_line)
         data.append(base.line(grid, _predict(predict, grid[:, None]), "model", base.COLORS["model"],
                           line={"width": 2.5}))
-    return go.Figure(data=data, layout=layout)
+    return base.figure(data, layout)
 
 
 def _predicted_vs_actual(train, shown, predict) -> go.Figure:
@@ -532,7 +532,7 @@ def _predicted_vs_actual(train, shown, predict) -> go.Figure:
         lo, hi = min(ends), max(ends)
         data.append({"type": "scatter", "x": [lo, hi], "y": [lo, hi], "mode": "lines",
                      "name": "y = x", "line": {"color": "#666666", "dash": "dash"}})
-    return go.Figure(data=data, layout=layout)
+    return base.figure(data, layout)
 
 
 def _grid_axes(train, val, resolution: int, feature_ranges=None) -> list[np.ndarray]:
@@ -591,7 +591,7 @@ def decision_boundary(train, val, proba: Callable[[np.ndarray], np.ndarray],
     layout["legend"] = {**layout["legend"], "y": -0.18, "yanchor": "top", "x": 0.5,
                         "xanchor": "center"}
     layout["margin"] = {**layout["margin"], "t": 40, "b": 80}
-    return go.Figure(data=data, layout=layout)
+    return base.figure(data, layout)
 
 
 def _proba_traces(gx, gy, p: np.ndarray) -> list[dict]:

@@ -1,0 +1,49 @@
+"""Every chart a builder makes is valid Plotly: the builders skip Plotly's property checks
+(``base.figure``, for speed), so this checks their figures against Plotly's schema."""
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from lossdash.charts import base, dynamics, network
+from lossdash.charts import training as charts
+from tests.charts.test_network import snap_of
+from tests.charts.test_training import (
+    DATA_CHARTS,
+    HISTORY_CHARTS,
+    LAYOUT,
+    make_data,
+    make_history,
+    sigmoid_proba,
+)
+
+BUILDERS = {
+    **{name: (lambda build=build: build(make_history(300))) for name, build in
+       HISTORY_CHARTS.items()},
+    **DATA_CHARTS,
+    "decision_boundary": lambda: charts.decision_boundary(
+        make_data(task="classification"), make_data(task="classification"), sigmoid_proba),
+    "decision_boundary_webgl": lambda: charts.decision_boundary(
+        make_data(task="classification"), None, sigmoid_proba, webgl=True),
+    "weight_distributions": lambda: charts.weight_distributions(
+        np.arange(5), np.random.default_rng(0).normal(size=(5, 12)), LAYOUT),
+    "sharpness": lambda: dynamics.sharpness_chart([1, 2, 3], [1.0, 2.0, 3.0], [1, 2, 3],
+                                                  [0.1, 0.1, 0.05]),
+    "update_ratio": lambda: dynamics.update_ratio_chart([1, 2, 3], {"W1": [1e-3, 2e-3, 1e-4]}),
+    "network": lambda: network.network_figure(snap_of((3, 2))[1], (1, 0)),
+    "neuron": lambda: network.neuron_figure(snap_of((3,))[1], 1, 2),
+    "empty": lambda: base.empty(base.plot_layout("Loss", "step", "loss"), "nothing yet"),
+}
+
+
+@pytest.mark.parametrize("build", BUILDERS.values(), ids=BUILDERS.keys())
+def test_every_property_is_one_plotly_knows(build):
+    fig = build()
+    checked = go.Figure(fig.to_plotly_json())  # validates: an unknown property raises
+    assert len(checked.data) == len(fig.data)
+
+
+def test_an_unknown_property_would_be_caught():
+    fig = base.figure([{"type": "scatter", "x": [1], "y": [1], "colour": "red"}], {})
+    with pytest.raises(ValueError, match="colour"):
+        go.Figure(fig.to_plotly_json())
