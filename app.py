@@ -1,6 +1,17 @@
-"""lossdash: `streamlit run app.py`. All the code lives in the lossdash package."""
+"""lossdash: `streamlit run app.py`. All the code lives in the lossdash package.
 
+Streamlit runs this file as the page of every session (``__main__``). ``streamlit run`` first
+imports it as the module ``app`` and serves ``app``, a ``st.App`` over this same file whose
+one extra route is the live feed: a playing run's charts fetch their next frame from it
+without a rerun of the page (``lossdash.ui.feed``).
+"""
+
+import streamlit as st
+
+from lossdash.ui import feed
 from lossdash.ui.main import main
 
-if __name__ == "__main__":  # Streamlit runs this file as __main__; a search's worker processes
-    main()  # import it as __mp_main__ and must not draw the app
+if __name__ == "__main__":  # a session's page (a search's worker processes import this file
+    main()  # as __mp_main__ and must not draw the app)
+else:
+    app = st.App(__file__, routes=feed.routes())

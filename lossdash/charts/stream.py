@@ -149,10 +149,14 @@ class FigureStream:
         """Send the next figure whole (the browser lost its copy, or asked for it)."""
         self._sent.clear()
 
-    def message(self, figure) -> dict:
+    def message(self, figure, latest: bool = False) -> dict:
         """The message that turns any of the last ``WINDOW`` figures sent into ``figure`` (a
         go.Figure or a dict with ``data`` and ``layout``). Nothing changed since the last one:
-        ``{"gen", "seq"}`` of the last one."""
+        ``{"gen", "seq"}`` of the last one.
+
+        ``latest=True``: a patch on top of the last figure sent only (smaller), for a receiver
+        that applies every message it gets, in order (the live feed's); one that missed the
+        last message asks for the figure whole."""
         fig = figure.to_plotly_json() if hasattr(figure, "to_plotly_json") else figure
         traces = [_numpy(t) for t in fig.get("data", [])]
         layout = json.dumps(_jsonable(fig.get("layout", {})), sort_keys=True)
@@ -161,14 +165,15 @@ class FigureStream:
             return self._full(traces, parts, layout)
         if self._same(parts, layout, self._sent[-1]):
             return {"gen": self.gen, "seq": self.seq}
-        olds = [old for _, old, _ in self._sent]
+        base = [self._sent[-1]] if latest else list(self._sent)
+        olds = [old for _, old, _ in base]
         patches = [p for i in range(len(parts))
                    if (p := self._patch(i, traces[i], parts[i], [o[i] for o in olds]))]
-        since = self._sent[0][0]
+        since = base[0][0]
         self.seq += 1
         self._sent.append((self.seq, parts, layout))
         msg = {"gen": self.gen, "seq": self.seq, "since": since, "traces": patches}
-        if any(layout != old_layout for _, _, old_layout in list(self._sent)[:-1]):
+        if any(layout != old_layout for _, _, old_layout in base):
             msg["layout"] = json.loads(layout)
         return msg
 

@@ -17,7 +17,7 @@ import streamlit as st
 from lossdash.charts import dynamics
 from lossdash.config import RunConfig
 from lossdash.explore import diagnose
-from lossdash.ui import background, stability_view, state
+from lossdash.ui import background, feed, stability_view, state
 
 BOXES = {"error": st.error, "warning": st.warning, "info": st.info, "success": st.success}
 ICONS = {"error": ":material/warning:", "warning": ":material/lightbulb:",
@@ -76,7 +76,7 @@ def act(run, advice):
 # --------------------------------------------------------------------------- the page
 def mark_best(fig, run, x="step"):
     """The loss chart with the best epoch marked, when overfitting was diagnosed for this run."""
-    mark = st.session_state.get("best_mark")
+    mark = feed.session().get("best_mark")
     if mark and mark[0] is run.trainer:
         _, step, epoch = mark
         dynamics.mark_epoch(fig, step if x == "step" else epoch, f"best epoch {epoch:g}")

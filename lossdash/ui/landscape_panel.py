@@ -23,6 +23,7 @@ import streamlit as st
 
 from lossdash.charts import landscape as charts_landscape
 from lossdash.explore import landscape
+from lossdash.ui import feed
 
 RANDOM_REFRESH_SECONDS = 2.0  # a random-direction slice costs ~0.2-0.5 s: not every frame
 LIVE_RANDOM_RESOLUTION = 21  # grid while playing; 41 (the centre on a node) when paused
@@ -46,7 +47,7 @@ EXPLAIN_RANDOM = (
 
 
 def _cache():
-    ss = st.session_state
+    ss = feed.session()
     if "landscape_cache" not in ss:
         ss.landscape_cache = landscape.LandscapeCache(maxsize=8)
     return ss.landscape_cache
@@ -164,7 +165,7 @@ def affordable(trainer, resolution):
 def compute(run, snap):
     """The Landscape to draw for ``run`` at ``snap`` (None while the first slice computes)."""
     if run.trainer.model.n_params == 2:
-        ss = st.session_state
+        ss = feed.session()
         prev = ss.get("ls_ranges") if ss.get("ls_run") is run else None
         land = landscape.exact_landscape(trainer_at(run, snap), previous=prev, cache=_cache())
         ss.ls_ranges, ss.ls_run = land.ranges, run
@@ -174,7 +175,7 @@ def compute(run, snap):
 
 def figure(run, snap):
     """The landscape of ``run`` with its path, in the style chosen in the chart options."""
-    ss = st.session_state
+    ss = feed.session()
     style, log_color = ss.get("ls_style", "contour"), ss.get("ls_log", False)
     land = compute(run, snap)
     if land is None:

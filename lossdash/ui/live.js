@@ -125,6 +125,13 @@ function draw(state) {
   // Plotly.react diffs against what is on the div: it updates in place, never blanks the plot.
   const t0 = performance.now();
   plotly.react(state.div, state.data, layout, CONFIG);
+  if (state.click && !state.div.__lossdashClick) {
+    state.div.__lossdashClick = true; // Plotly keeps its handlers on the div across redraws
+    state.div.on("plotly_click", (event) => {
+      const point = event && event.points && event.points[0];
+      if (point && point.customdata !== undefined) state.click({ chart: state.id, customdata: point.customdata });
+    });
+  }
   // The last draw times, for `python -m lossdash.bench dashboard` (a bounded list).
   const draws = (window.__lossdashDraws = window.__lossdashDraws || []);
   draws.push([state.div.parentElement.dataset.chart, performance.now() - t0]);
@@ -217,6 +224,15 @@ function tick() {
   if (best) {
     dirty.delete(best);
     draw(best);
+    // the fast panel's charts change together: drawn in the same frame, they show together
+    if (best.fast) {
+      for (const state of [...dirty.keys()]) {
+        if (state.fast && state.div && state.div.isConnected && shown(state.div)) {
+          dirty.delete(state);
+          draw(state);
+        }
+      }
+    }
   }
   // charts out of view stay dirty without a timer; the observer wakes the loop for them
   if ([...dirty.keys()].some((state) => shown(state.div))) wake();
@@ -264,7 +280,7 @@ function renderProgress(root, progress) {
   child(bar, "ld-progress-text").textContent = progress.text;
 }
 
-function renderCharts(root, charts, resync) {
+function renderCharts(root, charts, resync, click = null) {
   const grid = child(root, "ld-charts");
   grid.style.setProperty("--ld-columns", String(Math.max(1, Math.min(2, charts.length))));
   const wanted = new Set(charts.map((c) => c.id));
@@ -289,11 +305,12 @@ function renderCharts(root, charts, resync) {
     caption.textContent = chart.caption || "";
     let state = store.get(chart.id);
     if (!state) {
-      state = { gen: null, seq: -1, data: null, layout: null, div: null };
+      state = { id: chart.id, gen: null, seq: -1, data: null, layout: null, div: null };
       store.set(chart.id, state);
     }
     state.div = div;
     state.fast = chart.id.startsWith("fast/");
+    if (chart.clickable && click) state.click = click; // the newest page's, kept for the feed
     // A message that does not fit what the page holds: ask for the whole figure, again after
     // a second if the answer is lost too (never once per frame).
     if (chart.msg && !apply(state, chart.msg) && performance.now() - (state.asked || -1e9) > 1000) {
@@ -314,6 +331,88 @@ function loadStyle(url) {
   document.head.appendChild(link);
 }
 
+// ---------------------------------------------------------------- the live feed
+// While a run plays, a panel's next frames come from the server's live feed
+// (lossdash/ui/feed.py), not from reruns of the page. The panel asks for a frame; as soon as
+// it arrives it asks for the next one (at most one every `every_ms`), so the server builds
+// frame n + 1 while the page draws frame n; and it never has more than one request out.
+const feeds = new Map(); // feed url -> poller
+
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function drawnAll(ids) {
+  // resolves once no chart of `ids` waits to be drawn (or after a second: one out of view)
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const check = () => {
+      const waiting = [...dirty.keys()].some((s) => ids.has(s.id) && shown(s.div));
+      if (!waiting || performance.now() - t0 > 1000) resolve();
+      else requestAnimationFrame(check);
+    };
+    requestAnimationFrame(check);
+  });
+}
+
+async function ask(poller, after) {
+  // the next frame, asked `after` ms from now: {frame}, {gone} or {failed}
+  if (after > 0) await sleep(after);
+  poller.asked = performance.now();
+  try {
+    const response = await fetch(poller.url + (poller.whole ? "?whole=1" : ""),
+      { cache: "no-store" });
+    if (response.status === 404) return { gone: true }; // the run moved on: the page reruns
+    return { frame: await response.json() };
+  } catch (err) {
+    return { failed: true };
+  }
+}
+
+async function poll(poller) {
+  let next = ask(poller, 0);
+  while (!poller.stopped) {
+    const answer = await next;
+    if (poller.stopped || answer.gone) break;
+    if (!poller.root.isConnected) {
+      await sleep(200); // a rerun may be putting the panel back
+      if (!poller.root.isConnected) break; // the panel left the page (another view)
+    }
+    const frame = answer.frame;
+    if (!frame || frame.error) {
+      if (frame) console.warn("lossdash live feed:", frame.error);
+      next = ask(poller, 1000); // the server is busy, restarting or failing: not every frame
+      continue;
+    }
+    poller.whole = false;
+    next = ask(poller, poller.every - (performance.now() - poller.asked));
+    renderMetrics(poller.root, frame.metrics);
+    renderProgress(poller.root, frame.progress);
+    renderCharts(poller.root, frame.charts || [], () => { poller.whole = true; });
+    await drawnAll(new Set((frame.charts || []).map((c) => c.id)));
+  }
+  if (feeds.get(poller.url) === poller) feeds.delete(poller.url);
+}
+
+function follow(root, feed) {
+  // start, keep or stop the poller of the panel drawn in `root`
+  for (const [url, poller] of feeds) {
+    if (poller.root === root && (!feed || url !== feed.url)) {
+      poller.stopped = true;
+      feeds.delete(url);
+    }
+  }
+  if (!feed) return;
+  let poller = feeds.get(feed.url);
+  if (!poller) {
+    poller = { url: feed.url, root, every: feed.every_ms, stopped: false, whole: false };
+    feeds.set(feed.url, poller);
+    poll(poller);
+  }
+  poller.root = root;
+  poller.every = feed.every_ms;
+}
+
 export function render(component) {
   const { parentElement, data, setTriggerValue } = component;
   if (!data) return;
@@ -322,10 +421,12 @@ export function render(component) {
   renderMetrics(root, data.metrics);
   renderProgress(root, data.progress);
   const resync = (id) => setTriggerValue("resync", id);
+  const click = (payload) => setTriggerValue("click", payload);
   loadPlotly(data.plotly_url).then((P) => {
     const first = plotly === null;
     plotly = P;
     if (first) for (const state of store.values()) schedule(state);
   });
-  renderCharts(root, data.charts || [], resync);
+  renderCharts(root, data.charts || [], resync, click);
+  follow(root, data.feed);
 }

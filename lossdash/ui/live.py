@@ -17,6 +17,7 @@ import functools
 import hashlib
 import json
 import shutil
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,7 @@ import streamlit as st
 
 from lossdash.charts import captions
 from lossdash.charts.stream import FigureStream
+from lossdash.ui import feed
 
 HERE = Path(__file__).resolve().parent
 APP_DIR = HERE.parents[1]  # where app.py is: Streamlit serves APP_DIR/static at /app/static
@@ -74,6 +76,7 @@ class Chart:
     height: int = 360
     wide: bool = False
     quantize: bool = False  # send changed grids at one byte per cell
+    clickable: bool = False  # a click on a point calls the panel's on_click (its customdata)
 
 
 def title_of(chart) -> str:
@@ -93,7 +96,13 @@ def height_of(chart) -> int:
 
 
 def _streams() -> dict:
-    return st.session_state.setdefault("live_streams", {})
+    return feed.session().setdefault("live_streams", {})
+
+
+def lock() -> threading.Lock:
+    """The session's drawing lock: a frame is built by one thread at a time (a fragment's run,
+    a click's rerun or a feed request), since frames share their streams and the page's model."""
+    return feed.session().setdefault("live_lock", threading.Lock())
 
 
 def _resync(ids):
@@ -116,15 +125,19 @@ def _fragment_rerun() -> bool:
     return bool(ctx is not None and ctx.fragment_ids_this_run)
 
 
-def frame(charts, metrics=(), progress=None) -> dict:
+def frame(charts, metrics=(), progress=None, whole=None) -> dict:
     """The data of one frame: metrics as dicts, progress, and one stream message per chart.
 
     A run of the whole page (a click, a setting) sends every figure whole: such a run can be
     cut short by the next one, and the browser would then miss the message the next patch
     builds on. Fragment ticks, the many frames of a playing run, send only what changed.
+    ``whole`` says which where no script run can tell: a feed request, whose page applies
+    every frame it gets in order, so its patches build on the last frame only.
     """
     streams = _streams()
-    whole = not _fragment_rerun()
+    latest = whole is not None
+    if whole is None:
+        whole = not _fragment_rerun()
     out = []
     for chart in charts:
         stream = streams.get(chart.id)
@@ -133,16 +146,29 @@ def frame(charts, metrics=(), progress=None) -> dict:
         if whole:
             stream.reset()
         out.append({"id": chart.id, "height": height_of(chart), "wide": chart.wide,
+                    "clickable": chart.clickable,
                     "caption": captions.caption(title_of(chart)),
-                    "msg": stream.message(chart.figure)})
+                    "msg": stream.message(chart.figure, latest=latest)})
     return {**assets(), "metrics": list(metrics), "progress": progress, "charts": out}
+
+
+def show(key, data, feed_url=None, every=None, on_click=None) -> int:
+    """Draw (or update) the live panel ``key`` from a :func:`frame`; with ``feed_url`` the
+    page fetches the panel's next frames from it itself, one at most every ``every`` seconds
+    (``lossdash.ui.feed``). ``on_click`` is called when a point of a clickable chart is
+    clicked (``st.session_state[key]["click"]`` holds its ``customdata``). Returns the bytes
+    this frame sent."""
+    data = {**data, "feed": None if feed_url is None else
+            {"url": feed_url, "every_ms": round(1000 * (every or 0))}}
+    events = {"on_click_change": on_click} if on_click is not None else {}
+    _component()(key=key, data=data,
+                 on_resync_change=_resync([c["id"] for c in data["charts"]]), **events)
+    return len(json.dumps(data))
 
 
 def panel(key, charts, metrics=(), progress=None) -> int:
     """Draw (or update) the live panel ``key``. Returns the bytes this frame sent."""
-    data = frame(charts, metrics, progress)
-    _component()(key=key, data=data, on_resync_change=_resync([c.id for c in charts]))
-    return len(json.dumps(data))
+    return show(key, frame(charts, metrics, progress))
 
 
 def metric(label, value, help=""):

@@ -14,10 +14,9 @@ import streamlit as st
 from lossdash import config
 from lossdash.charts import network
 from lossdash.charts.training import boundary_grid
-from lossdash.ui import background
+from lossdash.ui import background, feed, live
 
-FRAME_SECONDS = 2.0  # the network moves slowly next to the loss, and each frame is two full
-# Plotly figures: every 2 s keeps the browser free for the live panels
+FRAME_SECONDS = 1.0  # the network moves slowly next to the loss: a frame a second at most
 NEW_LAYER_WIDTH = 4  # neurons of a layer added with "+ layer"
 PLOT_CONFIG = {"displaylogo": False, "displayModeBar": False}
 CAPTION = ("Each square is one neuron: its output at every point of the plane (orange "
@@ -110,42 +109,45 @@ def _units(snap):
     return [(layer, j) for layer, n in enumerate(snap.sizes) for j in range(n)]
 
 
-def _pick(snap, key):
-    """A click on the network: the unit whose tile is nearest the clicked point."""
-    points = (st.session_state.get(key) or {}).get("selection", {}).get("points", [])
-    if not points:
-        return None
-    x, y = points[0].get("x"), points[0].get("y")
-    if x is None or y is None:
-        return None
-    pos = network.positions(snap)
-    return min(pos, key=lambda k: (pos[k][0] - x) ** 2 + (pos[k][1] - y) ** 2)
+def frame(run, whole=None):
+    """The view's next live frame: the network and the chosen neuron large. No Streamlit
+    element: the live feed builds it too, while the run plays."""
+    ss = feed.session()
+    snap = snapshot(run)
+    ss["net_snapshot"] = snap
+    units = _units(snap)
+    unit = ss.get("net_unit")
+    if unit not in units:  # first frame, or the network changed shape
+        unit = units[-1]
+    names = run.plane.train.feature_names
+    charts = [live.Chart("net/graph", network.network_figure(snap, unit), quantize=True,
+                         clickable=True),
+              live.Chart("net/neuron", network.neuron_figure(snap, *unit, names), quantize=True)]
+    return live.frame(charts, whole=whole)
 
 
 def _on_click():
-    unit = _pick(st.session_state.get("net_snapshot"), "net_chart")
-    if unit is not None:
+    """A click on a neuron of the network (its tile's marker carries ``[layer, j]``)."""
+    clicked = (st.session_state.get("live-net") or {}).get("click") or {}
+    unit = tuple(clicked.get("customdata") or ())
+    snap = st.session_state.get("net_snapshot")
+    if snap is not None and unit in _units(snap):
         st.session_state["net_unit"] = unit
 
 
 def panel(run):
     ss = st.session_state
-    snap = snapshot(run)
-    ss["net_snapshot"] = snap  # what a click on the chart is matched against
-    units = _units(snap)
-    if ss.get("net_unit") not in units:  # first frame, or the network changed shape
+    with live.lock():
+        data = frame(run)
+    units = _units(ss["net_snapshot"])
+    if ss.get("net_unit") not in units:
         ss["net_unit"] = units[-1]
-    left, right = st.columns([3, 2])
-    with left:
-        st.plotly_chart(network.network_figure(snap, ss["net_unit"]), key="net_chart",
-                        config=PLOT_CONFIG, on_select=_on_click, selection_mode="points")
-        st.caption(CAPTION)
-    with right:
-        names = {u: network.unit_name(snap, *u) for u in units}
-        pick = st.selectbox("Look closer at", units, format_func=names.get, key="net_unit",
-                            help="Or click a neuron in the network.")
-        st.plotly_chart(network.neuron_figure(snap, *pick, run.plane.train.feature_names),
-                        key="net_neuron", config=PLOT_CONFIG)
+    names = {u: network.unit_name(ss["net_snapshot"], *u) for u in units}
+    st.selectbox("Look closer at", units, format_func=names.get, key="net_unit", width=320,
+                 help="Or click a neuron in the network.")
+    url = feed.register("net", run, frame, live.lock()) if run.playing else None
+    live.show("live-net", data, url, FRAME_SECONDS, on_click=_on_click)
+    st.caption(CAPTION)
 
 
 def guarded(run):
@@ -163,4 +165,5 @@ def render(run):
         return
     with st.expander("The network", icon=":material/hub:", expanded=True):
         layer_controls(run)
-        st.fragment(guarded, run_every=FRAME_SECONDS if run.playing else None)(run)
+        ticks = run.playing and not feed.mounted  # else the page fetches frames (the feed)
+        st.fragment(guarded, run_every=FRAME_SECONDS if ticks else None)(run)

@@ -19,7 +19,7 @@ from lossdash.charts import base
 from lossdash.charts import landscape as charts_landscape
 from lossdash.charts import training as charts
 from lossdash.explore import branching, landscape
-from lossdash.ui import background, landscape_panel
+from lossdash.ui import background, feed, landscape_panel
 
 PLOT_CONFIG = {"displaylogo": False}
 ORIGINAL_COLOR = "#999999"
@@ -87,7 +87,7 @@ def branch_here(run, origin, step):
 
 def overlay(fig, run, x="step"):
     """The loss chart with the original run's train loss, dashed, when ``run`` is a branch."""
-    found = st.session_state.get("branch_origin")
+    found = feed.session().get("branch_origin")
     if not found or found["trainer"] is not run.trainer:
         return fig
     rows = base.eval_rows(found["history"])

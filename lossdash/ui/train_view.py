@@ -28,6 +28,7 @@ from lossdash.charts import training as charts
 from lossdash.ui import (
     advice,
     background,
+    feed,
     guard,
     landscape_panel,
     live,
@@ -240,11 +241,11 @@ def progress(snap):
 
 # --------------------------------------------------------------------------- figures
 def _x():
-    return st.session_state.get("x_axis", "step")  # every step chart follows the choice
+    return feed.session().get("x_axis", "step")  # every step chart follows the choice
 
 
 def loss_chart(run, history):
-    ss = st.session_state
+    ss = feed.session()
     fig = charts.loss_curve(history, ss.get("smoothing", 0.6), ss.get("log_y", True),
                             ss.get("x_axis", "step"))
     x = ss.get("x_axis", "step")
@@ -299,17 +300,23 @@ def keep_thread_in_step(run):
 def advice_panel(run):
     """The run's outcome and advice. Its own fragment, on a slower timer than the charts:
     every element a fragment draws is one more update the page renders, many times a
-    second, for boxes that change once in a while."""
-    snap = snapshot(run)
-    now = built(run, "numbers", (run.generation, snap.step, run.playing),
-                lambda: numbers(run, snap))
-    outcome(run, snap, now)
-
-
-def fast_panel(run):
-    """The numbers, the loss curve and the model on the data: what a learner watches."""
-    ss = st.session_state
+    second, for boxes that change once in a while. While the charts come from the live feed
+    this is the one timer of a playing run: it keeps the thread in step with the page and
+    redraws the buttons once the run stops by itself."""
     ended = keep_thread_in_step(run)
+    snap = snapshot(run)
+    with live.lock():  # numbers() predicts with the page's model, as a feed frame does
+        now = built(run, "numbers", (run.generation, snap.step, run.playing),
+                    lambda: numbers(run, snap))
+    outcome(run, snap, now)
+    if ended:  # the thread stopped by itself: redraw the buttons
+        st.rerun()
+
+
+def fast_frame(run, whole=None):
+    """The fast panel's next frame (``live.frame``): the metrics, the progress, the loss
+    curve and the model on the data. No Streamlit element: a feed request builds it too."""
+    ss = feed.session()
     snap = snapshot(run)
     at = (run.generation, snap.step)
     now = built(run, "numbers", (*at, run.playing), lambda: numbers(run, snap))
@@ -318,13 +325,21 @@ def fast_panel(run):
     model = built(run, "model", at, lambda: model_chart(run, snap))
     figures = [live.Chart("fast/loss", loss, CHART_HEIGHT),
                live.Chart("fast/model", model, CHART_HEIGHT, quantize=True)]
-    live.panel("live-fast", figures, metric_entries(run, snap, now), progress(snap))
+    return live.frame(figures, metric_entries(run, snap, now), progress(snap), whole=whole)
+
+
+def fast_panel(run):
+    """The numbers, the loss curve and the model on the data: what a learner watches."""
+    ended = keep_thread_in_step(run)
+    with live.lock():
+        data = fast_frame(run)
+    live.show("live-fast", data, *feed_of("fast", run))
     if ended:  # the thread stopped by itself: redraw the buttons
         st.rerun()
 
 
-def slow_panel(run):
-    """The weights, the gradients and the landscape: slower-moving, costlier to draw."""
+def slow_frame(run, whole=None):
+    """The slow panel's next frame: weights, gradients, update ratio, sharpness, landscape."""
     snap = snapshot(run, with_snaps=True)
     at = (run.generation, snap.step, _x())  # the x-axis choice redraws both
     weights = built(run, "weights", at,
@@ -334,10 +349,17 @@ def slow_panel(run):
     figures = [live.Chart("slow/weights", weights, CHART_HEIGHT, quantize=True),
                live.Chart("slow/gradients", gradients, CHART_HEIGHT)]
     figures += stability_view.charts(run, snap, CHART_HEIGHT)  # update ratio, sharpness
-    if st.session_state.get("show_landscape", True):
+    if feed.session().get("show_landscape", True):
         figures.append(live.Chart("slow/landscape", landscape_panel.figure(run, snap),
                                   landscape_panel.HEIGHT, wide=True))
-    live.panel("live-slow", figures)
+    return live.frame(figures, whole=whole)
+
+
+def slow_panel(run):
+    """The weights, the gradients and the landscape: slower-moving, costlier to draw."""
+    with live.lock():
+        data = slow_frame(run)
+    live.show("live-slow", data, *feed_of("slow", run))
     if st.session_state.get("slow_waits") and not waits_for_landscape(run):
         st.session_state.slow_waits = False
         st.rerun()  # the landscape is done: redraw once without the timer
@@ -345,6 +367,17 @@ def slow_panel(run):
 
 PANELS = {"advice": (advice_panel, ADVICE_SECONDS), "fast": (fast_panel, FAST_SECONDS),
           "slow": (slow_panel, SLOW_SECONDS)}
+FRAMES = {"fast": fast_frame, "slow": slow_frame}  # the panels the live feed can serve
+
+
+def feed_of(name, run):
+    """``(url, seconds)`` for a playing run's panel ``name`` when the live feed serves it
+    (the page then fetches its frames itself, every ``seconds`` at most), else ``(None,
+    None)``: the panel's fragment ticks instead."""
+    if not run.playing:
+        return None, None
+    url = feed.register(name, run, FRAMES[name], live.lock())
+    return (url, PANELS[name][1]) if url else (None, None)
 
 
 def waits_for_landscape(run):
@@ -359,6 +392,8 @@ def live_fragment(name, run):
     the page stops the timer)."""
     body, every = PANELS[name]
     ticking = run.playing or (name == "slow" and waits_for_landscape(run))
+    if run.playing and name in FRAMES and feed.mounted:
+        ticking = False  # the page fetches this panel's frames from the live feed
     if name == "slow":
         st.session_state.slow_waits = ticking and not run.playing
     st.fragment(guarded(body), run_every=every if ticking else None)(run)

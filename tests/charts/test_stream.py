@@ -178,3 +178,29 @@ def test_common_prefix_counts_equal_leading_entries_nan_included():
     assert common_prefix(a, np.array([1.0, np.nan, 3.0, 5.0, 6.0])) == 3
     assert common_prefix(a, a[:2]) == 2
     assert common_prefix(a, np.array([9.0])) == 0
+
+
+def test_a_latest_patch_builds_on_the_last_frame_only_and_is_smaller():
+    """The live feed's page applies every frame in order: its patches hold one frame's change."""
+    window, latest, receiver = FigureStream(), FigureStream(), Receiver()
+    full = history(20_000)
+    by_window, by_latest = [], []
+    for n in range(3_000, 3_400, 40):
+        fig = training.loss_curve(full.iloc[:n], smoothing=0.6, log_y=True)
+        by_window.append(len(json.dumps(window.message(fig))))
+        msg = latest.message(fig, latest=True)
+        assert receiver.apply(msg)
+        assert_same(receiver.figure, fig)
+        by_latest.append(len(json.dumps(msg)))
+    assert sum(by_latest[6:]) < 0.5 * sum(by_window[6:])
+
+
+def test_a_latest_patch_is_refused_by_a_page_that_missed_the_frame_before():
+    stream, receiver = FigureStream(), Receiver()
+    receiver.apply(stream.message(training.loss_curve(history(30)), latest=True))
+    stream.message(training.loss_curve(history(40)), latest=True)  # lost on the way
+    msg = stream.message(training.loss_curve(history(50)), latest=True)
+    assert not receiver.apply(msg)  # asks for the figure whole: never a wrong chart
+    stream.reset()
+    assert receiver.apply(stream.message(training.loss_curve(history(50)), latest=True))
+    assert_same(receiver.figure, training.loss_curve(history(50)))

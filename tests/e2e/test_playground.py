@@ -55,6 +55,8 @@ def test_network_view_draws_and_changes_while_playing(dash):
     assert first is not None
     dash.button("Play").click()
     dash.wait_epoch_above(2)
+    # the live charts redraw while in view, as a reader looks at them
+    dash.page.locator('[data-chart="net/graph"]').scroll_into_view_if_needed()
     dash.page.wait_for_function(f"first => ({OUTPUT_TILE_JS})() !== first", arg=first)
     dash.button("Pause").click()
     dash.wait_idle()

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from lossdash import config, lessons
+from tests.helpers import live_figures
 from tests.ui.test_app import button, start
 
 
@@ -14,8 +15,11 @@ def run_cfg(at):
 
 
 def chart_titles(at):
-    return [json.loads(el.proto.spec)["layout"]["title"]["text"]
-            for el in at.get("plotly_chart")]
+    """Titles of every chart on the page: Streamlit's Plotly charts and the live panels'."""
+    titles = [json.loads(el.proto.spec)["layout"]["title"]["text"]
+              for el in at.get("plotly_chart")]
+    return titles + [(fig["layout"].get("title") or {}).get("text", "")
+                     for fig in live_figures(at).values()]
 
 
 def test_picker_shows_plain_names_and_applies_the_recommended_setup():

@@ -1,0 +1,126 @@
+"""The live feed: a playing run's panels fetch their frames over HTTP, one session's only."""
+
+import gc
+import json
+import threading
+import weakref
+from types import SimpleNamespace
+
+import pytest
+from starlette.routing import Route
+
+from lossdash.charts.stream import Receiver
+from lossdash.ui import feed
+from tests.ui.test_app import button, start
+
+
+class Run:
+    """Stands in for a LiveRun: what the route touches (weakly held, ``last_seen``)."""
+
+    last_seen = 0.0
+
+
+def request(token, whole=False):
+    return SimpleNamespace(path_params={"token": token},
+                           query_params={"whole": "1"} if whole else {})
+
+
+def serve(token, whole=False):
+    response = feed._serve(request(token, whole))
+    return response.status_code, json.loads(response.body)
+
+
+@pytest.fixture
+def feeds(monkeypatch):
+    """An empty registry for the test."""
+    monkeypatch.setattr(feed, "_feeds", {})
+    return feed._feeds
+
+
+def add(feeds, run, build, view=None, alive=None):
+    feeds["tok"] = feed.Feed(weakref.ref(run), build, threading.Lock(),
+                             feed.SessionView(view if view is not None else {}), alive)
+
+
+def test_routes_mount_the_feed_and_say_so(monkeypatch):
+    monkeypatch.setattr(feed, "mounted", False)
+    (route,) = feed.routes()
+    assert isinstance(route, Route) and route.path == "/lossdash/feed/{token}"
+    assert feed.mounted
+
+
+def test_an_unknown_token_is_refused(feeds):
+    assert serve("nobody")[0] == 404
+
+
+def test_a_frame_is_built_with_the_sessions_settings_and_marks_the_run_watched(feeds):
+    run, seen = Run(), {}
+
+    def build(r, whole):
+        seen["run"], seen["whole"] = r, whole
+        seen["smoothing"] = feed.session().get("smoothing")
+        return {"charts": [], "metrics": [{"label": "Epoch", "value": "3"}]}
+
+    add(feeds, run, build, view={"smoothing": 0.3})
+    status, body = serve("tok", whole=True)
+    assert status == 200 and body["metrics"][0]["value"] == "3"
+    assert seen == {"run": run, "whole": True, "smoothing": 0.3}
+    assert run.last_seen > 0
+    assert getattr(feed._local, "view", None) is None  # the thread is clean after the request
+
+
+def test_a_closed_session_or_a_dropped_run_is_refused_and_forgotten(feeds):
+    run = Run()
+    add(feeds, run, lambda r, w: {}, alive=lambda: False)
+    assert serve("tok")[0] == 404 and "tok" not in feeds
+    add(feeds, run, lambda r, w: {})
+    del run
+    gc.collect()
+    assert serve("tok")[0] == 404 and "tok" not in feeds
+
+
+def test_a_failing_frame_is_a_message_not_a_traceback(feeds):
+    run = Run()
+
+    def build(r, whole):
+        raise ValueError("boom <b>")
+
+    add(feeds, run, build)
+    status, body = serve("tok")
+    assert status == 200 and "boom" in body["error"] and "Traceback" not in body["error"]
+
+
+def test_without_the_route_a_panel_gets_no_feed(monkeypatch):
+    monkeypatch.setattr(feed, "mounted", False)
+    assert feed.register("fast", Run(), lambda r, w: {}, threading.Lock()) is None
+
+
+def test_a_playing_run_serves_its_panels_through_the_feed(monkeypatch):
+    """The real app with the route mounted: Play gives the fast panel a feed, and the feed's
+    frames carry the same charts, replayable on top of what the page was sent."""
+    monkeypatch.setattr(feed, "mounted", True)
+    monkeypatch.setattr(feed, "_feeds", {})
+    at = start(dataset="moons", speed="5 steps/s")
+    button(at, "Play").click().run()
+    try:
+        from tests.helpers import live_panels
+
+        panel = live_panels(at)["live-fast"]
+        url = panel["feed"]["url"]
+        assert url.startswith(feed.URL) and panel["feed"]["every_ms"] == 80
+        receivers = {c["id"]: Receiver() for c in panel["charts"]}
+        for chart in panel["charts"]:
+            assert receivers[chart["id"]].apply(chart["msg"])
+        status, frame = serve(url.removeprefix(feed.URL))
+        assert status == 200
+        assert {c["id"] for c in frame["charts"]} == {"fast/loss", "fast/model"}
+        assert [m["label"] for m in frame["metrics"]][0] == "Epoch"
+        for chart in frame["charts"]:
+            assert receivers[chart["id"]].apply(chart["msg"])  # builds on what the page has
+        title = receivers["fast/loss"].figure["layout"]["title"]["text"]
+        assert title == "Loss"
+        other = start(dataset="moons")  # another session: its own token, no feed yet
+        assert "feed_tokens" not in other.session_state
+    finally:
+        button(at, "Pause").click().run()
+    assert live_panels(at)["live-fast"]["feed"] is None  # paused: the page stops asking
