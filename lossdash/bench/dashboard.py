@@ -10,7 +10,8 @@ machine. It prints:
   into view: the page draws live charts in view only) show a new figure, sampled at every
   painted frame in the page (``requestAnimationFrame``);
 - the share of those samples in which a chart that had drawn showed an empty plot area;
-- bytes per frame: what the websocket carried during a window, divided by the frames drawn,
+- bytes per frame: what the websocket and the live feed carried during a window, divided by
+  the frames drawn,
   after ~1,000 and after ~100,000 steps (a long history must not make frames bigger);
 - latency, from the click to the page having answered: Pause (Play enabled, the server says
   it is not playing), Step (the epoch has moved), Reset (epoch 0), a sidebar change (the
@@ -61,6 +62,8 @@ SAMPLE = """async (secs) => {
     ?.querySelector('[data-testid="stMetricValue"]').textContent || '0').replace(/,/g, ''));
   const frames = {}, blanks = {}, last = {}, seen = {};
   let samples = 0;
+  performance.setResourceTimingBufferSize(100000);
+  performance.clearResourceTimings();  // the live feed's requests of this window only
   const e0 = epoch(), t0 = performance.now();
   while (performance.now() - t0 < secs * 1000) {
     await new Promise((r) => requestAnimationFrame(r));
@@ -73,8 +76,11 @@ SAMPLE = """async (secs) => {
     }
   }
   const draws = (window.__lossdashDraws || []).slice(-200);
+  const feed = performance.getEntriesByType('resource')
+    .filter((e) => e.name.includes('/lossdash/feed/'));
   return {samples, frames, blanks, epochs: epoch() - e0, seconds: (performance.now() - t0) / 1000,
-          drawMs: draws.map((d) => d[1])};
+          drawMs: draws.map((d) => d[1]),
+          feedBytes: feed.reduce((sum, e) => sum + e.encodedBodySize, 0)};
 }"""
 EPOCH = """() => Number(([...document.querySelectorAll('[data-testid="stMetric"]')]
   .find((m) => m.textContent.startsWith('Epoch'))
@@ -108,7 +114,8 @@ def _serve():
 
 
 class Wire:
-    """Bytes the page received on its websocket (Streamlit's only channel to the server)."""
+    """Bytes the page received on its websocket (the live feed's HTTP answers are counted in
+    the page, see ``SAMPLE``)."""
 
     def __init__(self, page):
         self.bytes = 0
@@ -160,7 +167,7 @@ def watch(page, wire, seconds=WINDOW_S):
 def _window(page, wire, seconds):
     before = wire.bytes
     seen = page.evaluate(SAMPLE, seconds)
-    got = wire.bytes - before
+    got = wire.bytes - before + seen["feedBytes"]  # the websocket and the live feed
     secs = seen["seconds"]
     fast = seen["frames"].get("fast/loss", 0)
     slow = seen["frames"].get("slow/gradients", 0)
