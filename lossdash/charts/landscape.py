@@ -131,7 +131,7 @@ def surface_figure(xs, ys, Z, runs=(), *, style="contour", log_color=False, x_ti
     _check_style(style)
     xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
     C, c_title, f = _colour_values(Z, log_color)
-    fig = go.Figure()
+    fig = go.Figure(_validate=False)  # checked by tests/charts/test_schema.py
     colorbar = {"title": {"text": c_title}, "thickness": 12}
     # With a log colour the hover still shows the loss itself, carried as customdata.
     grid = {"z": base.gaps(C), "customdata": base.gaps(Z) if log_color else None, "name": "loss",

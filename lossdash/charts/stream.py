@@ -127,6 +127,19 @@ def common_prefix(old: np.ndarray, new: np.ndarray) -> int:
     return int(differ[0]) if len(differ) else n
 
 
+def plain(figure) -> dict:
+    """``{"data", "layout"}`` of a go.Figure (or the dict itself), read in place: the
+    figure's own trace and layout dicts, which a stream only reads. ``to_plotly_json`` deep-
+    copied them and wrote every array as base64, only for the stream to decode it again: half
+    of a slow frame's time."""
+    if isinstance(figure, dict):
+        return figure
+    data, layout = getattr(figure, "_data", None), getattr(figure, "_layout", None)
+    if isinstance(data, list) and isinstance(layout, dict):
+        return {"data": data, "layout": layout}
+    return figure.to_plotly_json()
+
+
 class FigureStream:
     """Remembers the figure the browser holds and says how the next one differs.
 
@@ -157,7 +170,7 @@ class FigureStream:
         ``latest=True``: a patch on top of the last figure sent only (smaller), for a receiver
         that applies every message it gets, in order (the live feed's); one that missed the
         last message asks for the figure whole."""
-        fig = figure.to_plotly_json() if hasattr(figure, "to_plotly_json") else figure
+        fig = plain(figure)
         traces = [_numpy(t) for t in fig.get("data", [])]
         layout = json.dumps(_jsonable(fig.get("layout", {})), sort_keys=True)
         parts = [self._split(t) for t in traces]

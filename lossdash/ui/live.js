@@ -385,7 +385,13 @@ async function poll(poller) {
       continue;
     }
     poller.whole = false;
-    next = ask(poller, poller.every - (performance.now() - poller.asked));
+    if (frame.playing === false) {
+      // the run stopped by itself (converged, diverged, done): the page reruns for its buttons
+      if (poller.ended) poller.ended();
+      poller.stopped = true;
+    } else {
+      next = ask(poller, poller.every - (performance.now() - poller.asked));
+    }
     renderMetrics(poller.root, frame.metrics);
     renderProgress(poller.root, frame.progress);
     renderCharts(poller.root, frame.charts || [], () => { poller.whole = true; });
@@ -394,7 +400,7 @@ async function poll(poller) {
   if (feeds.get(poller.url) === poller) feeds.delete(poller.url);
 }
 
-function follow(root, feed) {
+function follow(root, feed, ended) {
   // start, keep or stop the poller of the panel drawn in `root`
   for (const [url, poller] of feeds) {
     if (poller.root === root && (!feed || url !== feed.url)) {
@@ -411,6 +417,7 @@ function follow(root, feed) {
   }
   poller.root = root;
   poller.every = feed.every_ms;
+  poller.ended = ended;
 }
 
 export function render(component) {
@@ -428,5 +435,5 @@ export function render(component) {
     if (first) for (const state of store.values()) schedule(state);
   });
   renderCharts(root, data.charts || [], resync, click);
-  follow(root, data.feed);
+  follow(root, data.feed, () => setTriggerValue("ended", Date.now()));
 }

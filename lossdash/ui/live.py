@@ -99,10 +99,12 @@ def _streams() -> dict:
     return feed.session().setdefault("live_streams", {})
 
 
-def lock() -> threading.Lock:
-    """The session's drawing lock: a frame is built by one thread at a time (a fragment's run,
-    a click's rerun or a feed request), since frames share their streams and the page's model."""
-    return feed.session().setdefault("live_lock", threading.Lock())
+def lock(panel: str) -> threading.Lock:
+    """The drawing lock of this session's panel ``panel``: its frame is built by one thread at
+    a time (a fragment's run, a click's rerun or a feed request), since its frames share the
+    charts' streams (and the fast panel's the page's model). Panels have their own, so a slow
+    frame never holds up a fast one."""
+    return feed.session().setdefault(f"live_lock_{panel}", threading.Lock())
 
 
 def _resync(ids):
@@ -152,15 +154,16 @@ def frame(charts, metrics=(), progress=None, whole=None) -> dict:
     return {**assets(), "metrics": list(metrics), "progress": progress, "charts": out}
 
 
-def show(key, data, feed_url=None, every=None, on_click=None) -> int:
+def show(key, data, feed_url=None, every=None, on_click=None, on_ended=None) -> int:
     """Draw (or update) the live panel ``key`` from a :func:`frame`; with ``feed_url`` the
     page fetches the panel's next frames from it itself, one at most every ``every`` seconds
     (``lossdash.ui.feed``). ``on_click`` is called when a point of a clickable chart is
-    clicked (``st.session_state[key]["click"]`` holds its ``customdata``). Returns the bytes
-    this frame sent."""
+    clicked (``st.session_state[key]["click"]`` holds its ``customdata``); ``on_ended`` when
+    a feed frame says the run is no longer playing. Returns the bytes this frame sent."""
     data = {**data, "feed": None if feed_url is None else
             {"url": feed_url, "every_ms": round(1000 * (every or 0))}}
-    events = {"on_click_change": on_click} if on_click is not None else {}
+    events = {f"on_{name}_change": fn for name, fn in (("click", on_click), ("ended", on_ended))
+              if fn is not None}
     _component()(key=key, data=data,
                  on_resync_change=_resync([c["id"] for c in data["charts"]]), **events)
     return len(json.dumps(data))

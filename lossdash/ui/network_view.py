@@ -137,7 +137,7 @@ def _on_click():
 
 def panel(run):
     ss = st.session_state
-    with live.lock():
+    with live.lock("net"):
         data = frame(run)
     units = _units(ss["net_snapshot"])
     if ss.get("net_unit") not in units:
@@ -145,7 +145,7 @@ def panel(run):
     names = {u: network.unit_name(ss["net_snapshot"], *u) for u in units}
     st.selectbox("Look closer at", units, format_func=names.get, key="net_unit", width=320,
                  help="Or click a neuron in the network.")
-    url = feed.register("net", run, frame, live.lock()) if run.playing else None
+    url = feed.register("net", run, frame, live.lock("net")) if run.playing else None
     live.show("live-net", data, url, FRAME_SECONDS, on_click=_on_click)
     st.caption(CAPTION)
 

@@ -40,7 +40,7 @@ from lossdash.ui import (
 
 FAST_SECONDS = 0.08  # the fast panel's timer: the browser paces it, up to 12 frames a second
 SLOW_SECONDS = 0.4  # weights, gradients and landscape
-ADVICE_SECONDS = 0.5  # the outcome and advice above the charts (they change once in a while)
+ADVICE_SECONDS = 1.0  # the outcome and advice above the charts (they change once in a while)
 SPEEDS = {  # label -> steps per second (None: as fast as the machine goes)
     "1 step/s": 1,
     "5 steps/s": 5,
@@ -305,7 +305,7 @@ def advice_panel(run):
     redraws the buttons once the run stops by itself."""
     ended = keep_thread_in_step(run)
     snap = snapshot(run)
-    with live.lock():  # numbers() predicts with the page's model, as a feed frame does
+    with live.lock("fast"):  # numbers() predicts with the page's model, as fast frames do
         now = built(run, "numbers", (run.generation, snap.step, run.playing),
                     lambda: numbers(run, snap))
     outcome(run, snap, now)
@@ -325,15 +325,21 @@ def fast_frame(run, whole=None):
     model = built(run, "model", at, lambda: model_chart(run, snap))
     figures = [live.Chart("fast/loss", loss, CHART_HEIGHT),
                live.Chart("fast/model", model, CHART_HEIGHT, quantize=True)]
-    return live.frame(figures, metric_entries(run, snap, now), progress(snap), whole=whole)
+    data = live.frame(figures, metric_entries(run, snap, now), progress(snap), whole=whole)
+    return {**data, "playing": run.playing}  # a feed page seeing False asks for a rerun
+
+
+def _ended():
+    """The page saw the run stop by itself (the live feed said so): this fragment's rerun
+    finds the thread gone and reruns the page (the buttons)."""
 
 
 def fast_panel(run):
     """The numbers, the loss curve and the model on the data: what a learner watches."""
     ended = keep_thread_in_step(run)
-    with live.lock():
+    with live.lock("fast"):
         data = fast_frame(run)
-    live.show("live-fast", data, *feed_of("fast", run))
+    live.show("live-fast", data, *feed_of("fast", run), on_ended=_ended)
     if ended:  # the thread stopped by itself: redraw the buttons
         st.rerun()
 
@@ -357,7 +363,7 @@ def slow_frame(run, whole=None):
 
 def slow_panel(run):
     """The weights, the gradients and the landscape: slower-moving, costlier to draw."""
-    with live.lock():
+    with live.lock("slow"):
         data = slow_frame(run)
     live.show("live-slow", data, *feed_of("slow", run))
     if st.session_state.get("slow_waits") and not waits_for_landscape(run):
@@ -376,7 +382,7 @@ def feed_of(name, run):
     None)``: the panel's fragment ticks instead."""
     if not run.playing:
         return None, None
-    url = feed.register(name, run, FRAMES[name], live.lock())
+    url = feed.register(name, run, FRAMES[name], live.lock(name))
     return (url, PANELS[name][1]) if url else (None, None)
 
 

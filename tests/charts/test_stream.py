@@ -204,3 +204,19 @@ def test_a_latest_patch_is_refused_by_a_page_that_missed_the_frame_before():
     stream.reset()
     assert receiver.apply(stream.message(training.loss_curve(history(50)), latest=True))
     assert_same(receiver.figure, training.loss_curve(history(50)))
+
+
+def test_a_figure_read_in_place_sends_what_its_json_would():
+    """``plain`` reads a go.Figure's own dicts instead of copying them through to_plotly_json:
+    the messages must be the same, byte for byte, for every chart builder."""
+    from lossdash.charts.stream import plain
+    from tests.charts.test_schema import BUILDERS
+
+    for build in BUILDERS.values():
+        fig = build()
+        by_json, in_place = FigureStream(), FigureStream()
+        in_place.gen = by_json.gen
+        a = by_json.message(fig.to_plotly_json())
+        b = in_place.message(fig)
+        assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+        assert plain(fig)["data"] is fig._data  # no copy

@@ -92,3 +92,15 @@ def test_the_page_asks_no_other_host(page, app_url):
     foreign = [u for u in asked if urlsplit(u).scheme in ("http", "https", "ws", "wss")
                and urlsplit(u).netloc not in local]
     assert foreign == []
+
+
+def test_a_run_that_ends_by_itself_gives_back_the_play_button(dash):
+    """While the live feed draws the charts, the page learns from it that the run has ended
+    (here: its last epoch) and reruns: Play is offered again, Pause no longer."""
+    dash.open("dataset=seed_linear&model=linear&batch_size=0&max_epochs=40&speed=20+steps%2Fs")
+    dash.button("Play").click()
+    expect(dash.button("Pause")).to_be_enabled()
+    expect(dash.metric("Epoch")).to_have_text("40", timeout=30_000)
+    expect(dash.button("Pause")).to_be_disabled(timeout=5_000)
+    expect(dash.metric("Steps/s")).to_have_text("–")
+    expect(dash.exceptions()).to_have_count(0)
