@@ -238,7 +238,7 @@ def network_figure(snap, selected=None, height=None):
     hidden = {"visible": False, "fixedrange": True}
     bottom = -top_y - (0.9 if any(s > MAX_SHOWN for s in snap.sizes) else 0.3)
     layout = {
-        **base.look("The network: each square is a neuron's output over the plane"),
+        **base.look("The network"),  # what the squares and lines mean: the caption under it
         "xaxis": {**hidden, "range": [-1.7, (n_layers - 1) * GAP_X + 0.8]},
         "yaxis": {**hidden, "range": [bottom, top_y + 0.7], "scaleanchor": "x"},
         "coloraxis": {"colorscale": SIGNED_SCALE, "cmin": -1, "cmax": 1, "showscale": False},
@@ -289,10 +289,10 @@ def neuron_figure(snap, layer, j, plane_names=("x1", "x2")):
         names = [short_name(snap, layer - 1, i) for i in range(len(W))]
         data.append({"type": "bar", "x": W, "y": names, "orientation": "h",
                      "marker": {"color": [POSITIVE if w >= 0 else NEGATIVE for w in W]},
-                     "xaxis": "x2", "yaxis": "y2", "name": "incoming weights",
+                     "xaxis": "x2", "yaxis": "y2", "name": "incoming weights", "showlegend": False,
                      "hovertemplate": "%{y}: w = %{x:.3g}<extra></extra>"})
         layout["xaxis2"] = {"domain": [0.74, 1.0], "anchor": "y2",
-                            "title": {"text": "incoming weights"}}
+                            "title": {"text": "weight in"}}
         layout["yaxis2"] = {"anchor": "x2", "autorange": "reversed", "automargin": True,
                             "type": "category", "tickfont": {"size": 10}}
     return base.figure(data, layout)

@@ -115,16 +115,17 @@ function draw(state) {
       layout[key] = Object.assign({}, layout[key], { ticklabeloverflow: "allow" });
     }
   }
-  // A narrow chart, or one with a two-line title, has no room for its legend beside the
-  // title: the legend goes under the plot instead (Plotly makes room for it).
-  const title = String((layout.title && layout.title.text) || "");
-  if (layout.legend && !layout.scene && (size.width < 640 || title.includes("<br>"))) {
-    layout.legend = Object.assign({}, layout.legend, { orientation: "h", x: 0, xanchor: "left",
-      y: -0.22, yanchor: "top" });
-  }
+  // The legend is the panel's own HTML under the plot (legendOf): Plotly measured and laid out
+  // its legend on every redraw, 40% of the decision boundary's redraw, and it never collides
+  // with a title or an axis title at any width.
+  layout.showlegend = false;
+  const data = state.hidden && state.hidden.size
+    ? state.data.map((t) => (state.hidden.has(legendKey(t)) ? Object.assign({}, t, { visible: "legendonly" }) : t))
+    : state.data;
   // Plotly.react diffs against what is on the div: it updates in place, never blanks the plot.
   const t0 = performance.now();
-  plotly.react(state.div, state.data, layout, CONFIG);
+  plotly.react(state.div, data, layout, CONFIG);
+  renderLegend(state);
   if (state.click && !state.div.__lossdashClick) {
     state.div.__lossdashClick = true; // Plotly keeps its handlers on the div across redraws
     state.div.on("plotly_click", (event) => {
@@ -139,6 +140,84 @@ function draw(state) {
   state.drawn = state.seq;
   state.drawnDiv = state.div;
   state.div.dataset.seq = String(state.seq);
+}
+
+// ---------------------------------------------------------------- the legend, as HTML
+const parser = new DOMParser(); // an inert document: nothing in a name runs or loads
+
+function legendKey(trace) {
+  return `${trace.legendgroup || ""}|${trace.name || ""}`;
+}
+
+function plainName(name) {
+  // names are escaped for Plotly's HTML-like text (lossdash.charts.base.plain): decode them
+  return parser.parseFromString(String(name), "text/html").body.textContent || "";
+}
+
+function legendOf(data) {
+  // the entries Plotly would show: named traces, fields and contours only when asked for
+  const out = [];
+  const seen = new Set();
+  for (const t of data) {
+    const field = ["heatmap", "contour", "surface", "histogram2d"].includes(t.type);
+    if (!t.name || t.showlegend === false || (field && t.showlegend !== true)) continue;
+    const key = legendKey(t);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const line = t.line || {};
+    const marker = t.marker || {};
+    const color = line.color || (typeof marker.color === "string" ? marker.color : null)
+      || (t.contours && t.contours.coloring === "none" && line.color) || "#6b7280";
+    const lines = t.type === "contour" || String(t.mode || "lines").includes("lines");
+    out.push({ key, name: plainName(t.name), color, lines, dash: line.dash || "solid",
+      symbol: marker.symbol || "circle", opacity: t.opacity === undefined ? 1 : t.opacity });
+  }
+  return out;
+}
+
+function renderLegend(state) {
+  const box = state.div.parentElement;
+  if (!box) return;
+  const entries = legendOf(state.data);
+  const hidden = state.hidden || new Set();
+  const signature = JSON.stringify([entries, [...hidden]]);
+  let el = box.querySelector(":scope > .ld-legend");
+  if (el && el.dataset.signature === signature) return;
+  if (!el) {
+    el = document.createElement("div");
+    el.className = "ld-legend";
+    box.insertBefore(el, state.div.nextSibling);
+  }
+  el.dataset.signature = signature;
+  el.replaceChildren();
+  el.hidden = entries.length === 0;
+  for (const entry of entries) {
+    const item = document.createElement("button");
+    item.type = "button";
+    item.className = "ld-legend-item" + (hidden.has(entry.key) ? " ld-off" : "");
+    item.title = "Show or hide this curve";
+    const swatch = document.createElement("span");
+    swatch.className = entry.lines ? "ld-swatch ld-line" : "ld-swatch ld-marker";
+    swatch.style.setProperty("--ld-color", entry.color);
+    swatch.style.opacity = String(Math.max(entry.opacity, 0.5));
+    if (entry.lines) swatch.style.borderTopStyle = { dash: "dashed", dot: "dotted", dashdot: "dashed" }[entry.dash] || "solid";
+    else {
+      if (/square/.test(entry.symbol)) swatch.style.borderRadius = "0";
+      if (/open/.test(entry.symbol)) swatch.classList.add("ld-open");
+    }
+    const name = document.createElement("span");
+    name.className = "ld-legend-name";
+    name.textContent = entry.name;
+    item.append(swatch, name);
+    item.addEventListener("click", () => {
+      state.hidden = state.hidden || new Set();
+      if (state.hidden.has(entry.key)) state.hidden.delete(entry.key);
+      else state.hidden.add(entry.key);
+      state.drawn = -1;
+      schedule(state);
+    });
+    el.appendChild(item);
+  }
 }
 
 const sizes = new WeakMap(); // plot div -> {width, height}, kept up to date by a ResizeObserver

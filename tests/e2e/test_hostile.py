@@ -105,7 +105,7 @@ def test_hostile_column_names_and_labels_are_plain_text_in_captions_and_charts(d
     assert f"Features: {ONERROR}, {ANCHOR}" in shown(preview)
     boundary = dash.chart_titled("Decision boundary")
     expect(boundary.locator(".ytitle")).to_have_text(ANCHOR)
-    legend = boundary.locator(".legendtext")
+    legend = dash.page.locator('[data-chart="fast/model"] .ld-legend-name')  # the HTML legend
     expect(legend.filter(has_text="(train)")).to_have_count(2)
     assert {f"{IMAGE} (train)", f"{SCRIPT} (train)"} <= set(legend.all_text_contents())
     assert_inert(dash, watch)

@@ -22,16 +22,19 @@ OPTIMIZERS = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adam
 CUT = """(selector) => [...document.querySelectorAll(selector)]
   .filter((el) => el.offsetParent !== null && el.scrollWidth > el.clientWidth + 1)
   .map((el) => el.textContent.trim())"""
-# Live charts whose title box overlaps one of their legend's entries.
-OVERLAPS = """() => [...document.querySelectorAll('.ld-chart .js-plotly-plot')].filter((plot) => {
-  const title = plot.querySelector('.gtitle')?.getBoundingClientRect();
-  if (!title) return false;
-  return [...plot.querySelectorAll('.legend .traces')].some((entry) => {
+# Live charts whose legend (the panel's HTML, under the plot) overlaps the plot or its title.
+OVERLAPS = """() => [...document.querySelectorAll('.ld-chart')].filter((box) => {
+  const plot = box.querySelector('.js-plotly-plot')?.getBoundingClientRect();
+  const title = box.querySelector('.gtitle')?.getBoundingClientRect();
+  const legend = box.querySelector('.ld-legend');
+  if (!plot || !legend || legend.hidden) return false;
+  return [...legend.children].some((entry) => {
     const r = entry.getBoundingClientRect();
-    return r.left < title.right && title.left < r.right && r.top < title.bottom
-      && title.top < r.bottom;
+    const hits = (b) => b && r.left < b.right && b.left < r.right && r.top < b.bottom
+      && b.top < r.bottom;
+    return hits(plot) || hits(title);
   });
-}).map((plot) => plot.querySelector('.gtitle').textContent)"""
+}).map((box) => box.dataset.chart)"""
 
 
 def open_at(browser, app_url, width, height, query="dataset=moons&loss=bce&model=linear"):

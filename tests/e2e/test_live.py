@@ -7,6 +7,8 @@ the figures (frames per second, latency, bytes) live in ``python -m lossdash.ben
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 try:
@@ -104,3 +106,21 @@ def test_a_run_that_ends_by_itself_gives_back_the_play_button(dash):
     expect(dash.button("Pause")).to_be_disabled(timeout=5_000)
     expect(dash.metric("Steps/s")).to_have_text("–")
     expect(dash.exceptions()).to_have_count(0)
+
+
+def test_a_legend_entry_hides_and_shows_its_curve(dash):
+    """The live charts' legend is the panel's own HTML: a click hides the curve, another
+    shows it again."""
+    dash.open(MOONS_SLOW)
+    dash.wait_charts("Loss")
+    dash.button("Step").click()
+    expect(dash.metric("Epoch")).to_have_text("1")
+    entry = dash.page.locator('[data-chart="fast/loss"] .ld-legend-item').first
+    name = entry.inner_text()
+    visible = """name => document.querySelector('[data-chart="fast/loss"] .js-plotly-plot')
+        .data.find(t => t.name === name).visible"""
+    entry.click()
+    dash.page.wait_for_function(f"name => ({visible})(name) === 'legendonly'", arg=name)
+    expect(entry).to_have_class(re.compile("ld-off"))
+    entry.click()
+    dash.page.wait_for_function(f"name => ({visible})(name) !== 'legendonly'", arg=name)
