@@ -138,6 +138,13 @@ ARM = """() => {
   const mark = () => { if (window.__ldInput === null) window.__ldInput = performance.now(); };
   for (const type of ['click', 'keydown', 'input'])
     document.addEventListener(type, mark, {capture: true, once: true});
+  // a script run started since (seen however short it is)
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (window.__ldWatch) window.__ldWatch.disconnect();
+  window.__ldWatch = new MutationObserver(() => {
+    if (app.dataset.testScriptState === 'running') window.__ldRan = true;
+  });
+  window.__ldWatch.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
 }"""
 
 
@@ -153,9 +160,7 @@ def _timed(page, action, condition, timeout=60_000, from_input=True, rerun=False
     start = time.perf_counter()
     action()
     page.wait_for_function(
-        "() => { if (document.querySelector('[data-testid=\"stApp\"]')?.dataset"
-        ".testScriptState === 'running') window.__ldRan = true; "
-        f"const ok = ({'window.__ldRan' if rerun else 'true'}) && ({condition})(); "
+        f"() => {{ const ok = ({'window.__ldRan' if rerun else 'true'}) && ({condition})(); "
         "if (ok && window.__ldAnswer === null) window.__ldAnswer = performance.now(); "
         "return ok; }", polling="raf", timeout=timeout)
     wall = time.perf_counter() - start

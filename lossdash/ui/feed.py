@@ -21,7 +21,11 @@ weakly, so a closed session's run is freed with the session.
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import functools
 import json
+import queue
 import secrets
 import threading
 import time
@@ -107,10 +111,43 @@ _feeds: dict[str, Feed] = {}
 _registry_lock = threading.Lock()
 
 
+WORKERS = 2  # threads that build feed frames, for every session (the GIL serializes them anyway)
+
+
+class _Workers:
+    """A fixed set of threads, started once, that build frames: the server's thread count does
+    not grow with the number of sessions (Starlette's own pool for sync endpoints grew with
+    them, and its idle threads stayed until the next request)."""
+
+    def __init__(self, n: int):
+        self._queue = queue.SimpleQueue()
+        for k in range(n):
+            threading.Thread(target=self._work, name=f"lossdash-feed-{k}", daemon=True).start()
+
+    def submit(self, fn) -> concurrent.futures.Future:
+        future = concurrent.futures.Future()
+        self._queue.put((fn, future))
+        return future
+
+    def _work(self):
+        while True:
+            fn, future = self._queue.get()
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(fn())
+                except BaseException as err:  # handed to the request, which answers it
+                    future.set_exception(err)
+
+
+_workers: _Workers | None = None
+
+
 def routes() -> list:
     """The routes ``st.App`` mounts: the feed. Calling it tells :func:`register` they exist."""
-    global mounted
+    global mounted, _workers
     mounted = True
+    if _workers is None:
+        _workers = _Workers(WORKERS)
     return [Route(PATH, _serve, methods=["GET"])]
 
 
@@ -162,8 +199,8 @@ def count() -> int:
         return len(_feeds)
 
 
-def _serve(request) -> Response:
-    """One frame of a feed (run on Starlette's worker threads: a sync endpoint)."""
+async def _serve(request) -> Response:
+    """One frame of a feed, built on the feed's worker threads."""
     token = request.path_params["token"]
     with _registry_lock:
         feed = _feeds.get(token)
@@ -175,15 +212,22 @@ def _serve(request) -> Response:
         return Response('{"gone": true}', status_code=404, media_type="application/json",
                         headers={"Cache-Control": "no-store"})
     whole = request.query_params.get("whole") == "1"
+    build = functools.partial(_frame, feed, run, whole)
+    body = await asyncio.wrap_future(_workers.submit(build)) if _workers else build()
+    return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
+
+
+def _frame(feed: Feed, run, whole: bool) -> str:
+    """The feed's next frame as JSON text; an unexpected error as a message, never a trace."""
     _local.view = feed.view
     try:
         with feed.lock:
             body = json.dumps(feed.build(run, whole), allow_nan=False)
-    except Exception as err:  # a message in the page's console and the server log, no trace
+    except Exception as err:  # a message in the page's console and the server log
         guard.log.warning("the live feed failed", exc_info=True)
         body = json.dumps({"error": guard.message("The live charts", err)})
     finally:
         _local.view = None
     feed.served += 1
     run.last_seen = time.perf_counter()  # someone is watching: the run is not orphaned
-    return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
+    return body

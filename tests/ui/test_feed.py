@@ -1,5 +1,6 @@
 """The live feed: a playing run's panels fetch their frames over HTTP, one session's only."""
 
+import asyncio
 import gc
 import json
 import threading
@@ -26,7 +27,7 @@ def request(token, whole=False):
 
 
 def serve(token, whole=False):
-    response = feed._serve(request(token, whole))
+    response = asyncio.run(feed._serve(request(token, whole)))
     return response.status_code, json.loads(response.body)
 
 
@@ -47,6 +48,18 @@ def test_routes_mount_the_feed_and_say_so(monkeypatch):
     (route,) = feed.routes()
     assert isinstance(route, Route) and route.path == "/lossdash/feed/{token}"
     assert feed.mounted
+
+
+def test_frames_are_built_on_the_feeds_own_threads(feeds):
+    """A fixed set of threads, whatever the number of sessions: none is made per request."""
+    feed.routes()
+    run, where = Run(), []
+    add(feeds, run, lambda r, w: where.append(threading.current_thread().name) or {})
+    before = threading.active_count()
+    for _ in range(5):
+        assert serve("tok")[0] == 200
+    assert threading.active_count() == before
+    assert all(name.startswith("lossdash-feed-") for name in where)
 
 
 def test_an_unknown_token_is_refused(feeds):
