@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 import time
 
-from lossdash.ui import guard
+from lossdash.ui import feed, guard
 
 CHUNK_SECONDS = 0.02  # the longest the draw waits for the lock
 ORPHAN_SECONDS = 10.0  # no frame drawn for this long: nobody is watching, pause
@@ -78,3 +78,4 @@ def _loop(run):
             time.sleep(0)  # let a waiting draw take the lock
     if trainer.done:
         run.playing = False
+    feed.purge()  # a session that closed while playing leaves no feed holding its run

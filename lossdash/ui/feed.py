@@ -7,16 +7,18 @@ thread before a single chart was drawn (Chromium's profiler: React 24% of it whi
 Instead, while a run plays, each live panel's script in the page (``live.js``) asks
 ``GET /lossdash/feed/<token>`` for the panel's next frame, draws it, and asks again: the same
 frame a fragment rerun would send (metrics, progress, one :class:`~lossdash.charts.stream.
-FigureStream` message per chart), built on a worker thread of the server, paced by the browser
-(it asks once the last frame is drawn), and never touching Streamlit's script runner.
+FigureStream` message per chart), built on one of lossdash's two feed threads, and never
+touching Streamlit's script runner. The page asks for the next frame as soon as one arrives
+(at most one request out per panel) and draws meanwhile.
 
 ``streamlit run app.py`` serves ``app.py``'s ``st.App``, which mounts :func:`routes`. Where
 nothing mounted them (``AppTest``, a bare script), :func:`register` returns None and the panels
 tick as fragments, as before.
 
-A feed belongs to one session: its token is a random 128-bit name kept in that session's state,
-a request for a closed session's feed is refused (404) and forgets it, and a feed holds its run
-weakly, so a closed session's run is freed with the session.
+A feed belongs to one session and exists while its run plays: its token is a random 128-bit
+name kept in that session's state; Pause forgets it, a request for a closed session's feed is
+refused (404) and forgets it, and a training thread that ends forgets the feeds of closed
+sessions, so nothing here keeps a closed session's run in memory.
 """
 
 from __future__ import annotations
@@ -176,11 +178,20 @@ def register(key: str, run, build: Callable, lock: threading.Lock) -> str | None
     return URL + token
 
 
-def forget_session() -> None:
-    """Drop this session's feeds (its page asks no more)."""
-    with _registry_lock:
-        for token in st.session_state.get("feed_tokens", {}).values():
+def forget(key: str) -> None:
+    """Stop serving this session's feed ``key`` (its run no longer plays): a feed exists only
+    while its run plays, so a session that closes later leaves nothing behind."""
+    token = st.session_state.get("feed_tokens", {}).get(key)
+    if token is not None:
+        with _registry_lock:
             _feeds.pop(token, None)
+
+
+def purge() -> None:
+    """Forget the feeds of closed sessions and of runs that are gone (a training thread calls
+    it as it ends: a session that closed while playing frees its run at once)."""
+    with _registry_lock:
+        _purge()
 
 
 def _purge() -> None:

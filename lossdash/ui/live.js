@@ -422,9 +422,10 @@ function sleep(ms) {
 }
 
 function drawnAll(ids) {
-  // resolves once no chart of `ids` waits to be drawn (or after a second: one out of view)
-  return new Promise((resolve) => {
-    const t0 = performance.now();
+  // resolves once no chart of `ids` waits to be drawn, or after a second (a chart out of
+  // view, or a hidden tab, where animation frames stop: its metrics still move once a second)
+  const t0 = performance.now();
+  const drawn = new Promise((resolve) => {
     const check = () => {
       const waiting = [...dirty.keys()].some((s) => ids.has(s.id) && shown(s.div));
       if (!waiting || performance.now() - t0 > 1000) resolve();
@@ -432,6 +433,7 @@ function drawnAll(ids) {
     };
     requestAnimationFrame(check);
   });
+  return Promise.race([drawn, sleep(1000)]);
 }
 
 async function ask(poller, after) {

@@ -146,6 +146,8 @@ def panel(run):
     st.selectbox("Look closer at", units, format_func=names.get, key="net_unit", width=320,
                  help="Or click a neuron in the network.")
     url = feed.register("net", run, frame, live.lock("net")) if run.playing else None
+    if url is None:
+        feed.forget("net")
     live.show("live-net", data, url, FRAME_SECONDS, on_click=_on_click)
     st.caption(CAPTION)
 

@@ -381,6 +381,7 @@ def feed_of(name, run):
     (the page then fetches its frames itself, every ``seconds`` at most), else ``(None,
     None)``: the panel's fragment ticks instead."""
     if not run.playing:
+        feed.forget(name)
         return None, None
     url = feed.register(name, run, FRAMES[name], live.lock(name))
     return (url, PANELS[name][1]) if url else (None, None)

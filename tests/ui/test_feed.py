@@ -137,3 +137,14 @@ def test_a_playing_run_serves_its_panels_through_the_feed(monkeypatch):
     finally:
         button(at, "Pause").click().run()
     assert live_panels(at)["live-fast"]["feed"] is None  # paused: the page stops asking
+    assert serve(url.removeprefix(feed.URL))[0] == 404  # and the server forgets the feed
+    assert feed.count() == 0
+
+
+def test_purge_forgets_closed_sessions_only(feeds):
+    run = Run()
+    add(feeds, run, lambda r, w: {}, alive=lambda: False)
+    feeds["open"] = feed.Feed(weakref.ref(run), lambda r, w: {}, threading.Lock(),
+                              feed.SessionView({}), lambda: True)
+    feed.purge()
+    assert set(feeds) == {"open"}
