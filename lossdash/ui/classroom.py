@@ -2,8 +2,8 @@
 
 The sidebar is gone (the settings the teacher chose stay fixed), type is large and the charts
 take the whole width. The keyboard drives the run through the buttons' own ``shortcut=``
-(Space: Play or Pause, S: Step; see ``train_view.controls``). Streamlit reserves R (and C) for
-itself, so Reset has no key.
+(Space: Play or Pause, S: Step, 0: Reset; see ``train_view.controls``). Streamlit keeps R (and
+C) for itself and refuses them as shortcuts, so Reset is 0: back to epoch 0.
 """
 
 from __future__ import annotations
@@ -31,11 +31,11 @@ def toggle():
     """The classroom-mode toggle (in the page, since classroom mode hides the sidebar)."""
     return st.toggle("Classroom mode", key="classroom", bind=URL,
                      help="Hide the settings, enlarge the type; keys: Space play/pause, "
-                     "S step.")
+                     "S step, 0 reset.")
 
 
 def apply():
     """The classroom look and the keyboard, when classroom mode is on."""
     st.html(STYLE)
-    st.caption("Classroom mode: Space plays or pauses, S steps. Turn the toggle off to "
+    st.caption("Classroom mode: Space plays or pauses, S steps, 0 resets. Turn the toggle off to "
                "change the settings.")

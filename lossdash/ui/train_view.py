@@ -106,7 +106,9 @@ def controls(run):
     bar.button("Step", icon=":material/skip_next:", on_click=_step, key="step",
                disabled=trainer.done,
                shortcut="S", help="Train exactly one epoch, then pause.")
+    # Streamlit keeps R for itself: in classroom mode 0 resets (back to epoch 0)
     bar.button("Reset", icon=":material/restart_alt:", on_click=_reset, key="reset",
+               shortcut="0" if st.session_state.get("classroom") else None,
                help="Back to the initial weights and an empty history.")
     bar.selectbox("Speed", list(SPEEDS), index=list(SPEEDS).index(DEFAULT_SPEED), key="speed",
                   bind="query-params", width=150, label_visibility="collapsed",

@@ -89,12 +89,16 @@ def test_classroom_mode_hides_the_sidebar_and_space_plays(dash):
     expect(dash.button("Play")).to_be_enabled()
 
 
-def test_classroom_s_steps_one_epoch(dash):
+def test_classroom_s_steps_one_epoch_and_0_resets(dash):
     dash.open("classroom=true&dataset=moons")
     dash.wait_charts("Loss")  # the page a person sees before pressing a key
     dash.page.mouse.click(5, 5)
     dash.page.keyboard.press("s")
     expect(dash.metric("Epoch")).to_have_text("1")
+    dash.wait_idle()
+    dash.page.mouse.click(5, 5)
+    dash.page.keyboard.press("0")
+    expect(dash.metric("Epoch")).to_have_text("0")
 
 
 SCREENS = {  # screenshot name -> query

@@ -125,8 +125,10 @@ def test_classroom_link_turns_classroom_mode_on():
     assert at.toggle(key="classroom").value is True
     assert any("Space plays or pauses" in c.value for c in at.caption)
     assert [b.proto.shortcut.lower() for b in at.button if b.label == "Play"] == ["space"]
+    assert [b.proto.shortcut for b in at.button if b.label == "Reset"] == ["0"]
 
 
 def test_classroom_mode_is_off_by_default():
     at = start()
     assert at.toggle(key="classroom").value is False
+    assert [b.proto.shortcut for b in at.button if b.label == "Reset"] == [""]  # no stray 0
