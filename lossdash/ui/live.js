@@ -506,8 +506,8 @@ export function render(component) {
   if (!data) return;
   loadStyle(data.css_url);
   const root = child(parentElement, "ld-live");
-  renderMetrics(root, data.metrics);
-  renderProgress(root, data.progress);
+  if (data.metrics !== null) renderMetrics(root, data.metrics); // null: a heartbeat, keep them
+  if (data.metrics !== null) renderProgress(root, data.progress);
   const resync = (id) => setTriggerValue("resync", id);
   const click = (payload) => setTriggerValue("click", payload);
   loadPlotly(data.plotly_url).then((P) => {

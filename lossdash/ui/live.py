@@ -119,6 +119,11 @@ def _resync(ids):
     return callback
 
 
+def fragment_rerun() -> bool:
+    """Is this a fragment's own rerun (a live tick), not a run of the whole page?"""
+    return _fragment_rerun()
+
+
 def _fragment_rerun() -> bool:
     """Is this a fragment's own rerun (a live tick), not a run of the whole page?"""
     from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -162,11 +167,26 @@ def show(key, data, feed_url=None, every=None, on_click=None, on_ended=None) -> 
     a feed frame says the run is no longer playing. Returns the bytes this frame sent."""
     data = {**data, "feed": None if feed_url is None else
             {"url": feed_url, "every_ms": round(1000 * (every or 0))}}
+    if any(chart.get("msg") for chart in data["charts"]):  # a frame, not a heartbeat
+        feed.session().setdefault("live_last", {})[key] = [
+            {k: v for k, v in chart.items() if k != "msg"} for chart in data["charts"]]
     events = {f"on_{name}_change": fn for name, fn in (("click", on_click), ("ended", on_ended))
               if fn is not None}
     _component()(key=key, data=data,
                  on_resync_change=_resync([c["id"] for c in data["charts"]]), **events)
     return len(json.dumps(data))
+
+
+def heartbeat(key, feed_url, every, metrics=None, progress=None, **events) -> None:
+    """Redraw the live panel ``key`` as it is, for a page whose frames come from the live feed:
+    no figure (the page keeps what it has), the metrics if given, and the feed, so a page whose
+    feed stopped (a lost answer, a server restart) starts asking again."""
+    last = feed.session().get("live_last", {}).get(key)
+    if last is None:
+        return
+    data = {**assets(), "metrics": None if metrics is None else list(metrics),
+            "progress": progress, "charts": [{**chart, "msg": None} for chart in last]}
+    show(key, data, feed_url, every, **events)
 
 
 def panel(key, charts, metrics=(), progress=None) -> int:

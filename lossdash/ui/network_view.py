@@ -17,6 +17,7 @@ from lossdash.charts.training import boundary_grid
 from lossdash.ui import background, feed, live
 
 FRAME_SECONDS = 1.0  # the network moves slowly next to the loss: a frame a second at most
+HEARTBEAT_SECONDS = 2.0  # fed by the live feed, the view reruns this often all the same
 NEW_LAYER_WIDTH = 4  # neurons of a layer added with "+ layer"
 PLOT_CONFIG = {"displaylogo": False, "displayModeBar": False}
 CAPTION = ("Each square is one neuron: its output at every point of the plane (orange "
@@ -137,18 +138,23 @@ def _on_click():
 
 def panel(run):
     ss = st.session_state
-    with live.lock("net"):
-        data = frame(run)
+    url = feed.register("net", run, frame, live.lock("net")) if run.playing else None
+    if url is None:
+        feed.forget("net")
+    beat = url is not None and live.fragment_rerun() and "net_snapshot" in ss
+    if not beat:
+        with live.lock("net"):
+            data = frame(run)
     units = _units(ss["net_snapshot"])
     if ss.get("net_unit") not in units:
         ss["net_unit"] = units[-1]
     names = {u: network.unit_name(ss["net_snapshot"], *u) for u in units}
     st.selectbox("Look closer at", units, format_func=names.get, key="net_unit", width=320,
                  help="Or click a neuron in the network.")
-    url = feed.register("net", run, frame, live.lock("net")) if run.playing else None
-    if url is None:
-        feed.forget("net")
-    live.show("live-net", data, url, FRAME_SECONDS, on_click=_on_click)
+    if beat:  # the feed draws; this tick only keeps it asking
+        live.heartbeat("live-net", url, FRAME_SECONDS, on_click=_on_click)
+    else:
+        live.show("live-net", data, url, FRAME_SECONDS, on_click=_on_click)
     st.caption(CAPTION)
 
 
@@ -167,5 +173,6 @@ def render(run):
         return
     with st.expander("The network", icon=":material/hub:", expanded=True):
         layer_controls(run)
-        ticks = run.playing and not feed.mounted  # else the page fetches frames (the feed)
-        st.fragment(guarded, run_every=FRAME_SECONDS if ticks else None)(run)
+        # with the live feed the page fetches the frames; a slow tick keeps it asking
+        every = (HEARTBEAT_SECONDS if feed.mounted else FRAME_SECONDS) if run.playing else None
+        st.fragment(guarded, run_every=every)(run)

@@ -40,6 +40,8 @@ from lossdash.ui import (
 
 FAST_SECONDS = 0.08  # the fast panel's timer: the browser paces it, up to 12 frames a second
 SLOW_SECONDS = 0.4  # weights, gradients and landscape
+HEARTBEAT_SECONDS = 2.0  # a panel fed by the live feed reruns this often all the same: a page
+# whose feed stopped (a lost answer, a restarted server) starts asking again
 ADVICE_SECONDS = 1.0  # the outcome and advice above the charts (they change once in a while)
 SPEEDS = {  # label -> steps per second (None: as fast as the machine goes)
     "1 step/s": 1,
@@ -339,9 +341,18 @@ def _ended():
 def fast_panel(run):
     """The numbers, the loss curve and the model on the data: what a learner watches."""
     ended = keep_thread_in_step(run)
-    with live.lock("fast"):
-        data = fast_frame(run)
-    live.show("live-fast", data, *feed_of("fast", run), on_ended=_ended)
+    url, every = feed_of("fast", run)
+    if url and live.fragment_rerun():  # the feed draws; this tick keeps it asking (and the
+        snap = snapshot(run)  # numbers moving, should the feed fail)
+        with live.lock("fast"):
+            now = built(run, "numbers", (run.generation, snap.step, run.playing),
+                        lambda: numbers(run, snap))
+        live.heartbeat("live-fast", url, every, metric_entries(run, snap, now), progress(snap),
+                       on_ended=_ended)
+    else:
+        with live.lock("fast"):
+            data = fast_frame(run)
+        live.show("live-fast", data, url, every, on_ended=_ended)
     if ended:  # the thread stopped by itself: redraw the buttons
         st.rerun()
 
@@ -365,9 +376,13 @@ def slow_frame(run, whole=None):
 
 def slow_panel(run):
     """The weights, the gradients and the landscape: slower-moving, costlier to draw."""
-    with live.lock("slow"):
-        data = slow_frame(run)
-    live.show("live-slow", data, *feed_of("slow", run))
+    url, every = feed_of("slow", run)
+    if url and live.fragment_rerun():  # the feed draws; this tick only keeps it asking
+        live.heartbeat("live-slow", url, every)
+    else:
+        with live.lock("slow"):
+            data = slow_frame(run)
+        live.show("live-slow", data, url, every)
     if st.session_state.get("slow_waits") and not waits_for_landscape(run):
         st.session_state.slow_waits = False
         st.rerun()  # the landscape is done: redraw once without the timer
@@ -402,7 +417,7 @@ def live_fragment(name, run):
     body, every = PANELS[name]
     ticking = run.playing or (name == "slow" and waits_for_landscape(run))
     if run.playing and name in FRAMES and feed.mounted:
-        ticking = False  # the page fetches this panel's frames from the live feed
+        every = HEARTBEAT_SECONDS  # the page fetches the frames from the live feed
     if name == "slow":
         st.session_state.slow_waits = ticking and not run.playing
     st.fragment(guarded(body), run_every=every if ticking else None)(run)

@@ -1,6 +1,7 @@
 """The live feed: a playing run's panels fetch their frames over HTTP, one session's only."""
 
 import asyncio
+import concurrent.futures
 import gc
 import json
 import threading
@@ -27,7 +28,9 @@ def request(token, whole=False):
 
 
 def serve(token, whole=False):
-    response = asyncio.run(feed._serve(request(token, whole)))
+    # on a thread of its own: a browser test before this one leaves an event loop running here
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        response = pool.submit(asyncio.run, feed._serve(request(token, whole))).result()
     return response.status_code, json.loads(response.body)
 
 
