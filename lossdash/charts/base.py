@@ -120,16 +120,16 @@ def _keyed_rows(bucket: np.ndarray, spiky: Sequence[np.ndarray]) -> np.ndarray:
     (no ``spiky``) or each column's finite minimum and maximum (ties and all-non-finite
     buckets: the bucket's first row)."""
     n = len(bucket)
-    starts = np.flatnonzero(np.r_[True, bucket[1:] != bucket[:-1]])
-    found = [np.array([0, n - 1]), starts]
-    if spiky:
-        found = [np.array([0, n - 1])]
-        for values in spiky:
-            finite = np.isfinite(values)
-            low, high = np.where(finite, values, np.inf), np.where(finite, values, -np.inf)
-            for key in (low, -high):
-                order = np.lexsort((key, bucket))  # by bucket, then value; stable on ties
-                found.append(order[np.r_[True, bucket[order][1:] != bucket[order][:-1]]])
+    first = np.r_[True, bucket[1:] != bucket[:-1]]  # bucket is sorted: where each one starts
+    found = [np.array([0, n - 1])]
+    if not spiky:
+        found.append(np.flatnonzero(first))
+    for values in spiky:
+        finite = np.isfinite(values)
+        low, high = np.where(finite, values, np.inf), np.where(finite, values, -np.inf)
+        for key in (low, -high):
+            order = np.lexsort((key, bucket))  # by bucket, then value; stable on ties
+            found.append(order[first])  # sorting keeps the buckets where they were
     return _sorted_unique(np.concatenate(found))
 
 

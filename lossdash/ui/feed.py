@@ -33,7 +33,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import streamlit as st
 from starlette.responses import Response
@@ -105,8 +105,6 @@ class Feed:
     lock: threading.Lock
     view: SessionView
     alive: Callable[[], bool] | None = None
-    served: int = 0
-    created: float = field(default_factory=time.monotonic)
 
 
 _feeds: dict[str, Feed] = {}
@@ -172,9 +170,8 @@ def register(key: str, run, build: Callable, lock: threading.Lock) -> str | None
         token = tokens[key] = secrets.token_urlsafe(16)
     with _registry_lock:
         _purge()
-        old = _feeds.get(token)
         _feeds[token] = Feed(weakref.ref(run), build, lock, SessionView(ctx.session_state),
-                             state.session_alive(), old.served if old is not None else 0)
+                             state.session_alive())
     return URL + token
 
 
@@ -239,6 +236,5 @@ def _frame(feed: Feed, run, whole: bool) -> str:
         body = json.dumps({"error": guard.message("The live charts", err)})
     finally:
         _local.view = None
-    feed.served += 1
     run.last_seen = time.perf_counter()  # someone is watching: the run is not orphaned
     return body

@@ -167,9 +167,9 @@ function legendOf(data) {
     const line = t.line || {};
     const marker = t.marker || {};
     const color = line.color || (typeof marker.color === "string" ? marker.color : null)
-      || (t.contours && t.contours.coloring === "none" && line.color) || "#6b7280";
+      || "#6b7280";
     const lines = t.type === "contour" || String(t.mode || "lines").includes("lines");
-    out.push({ key, name: plainName(t.name), color, lines, dash: line.dash || "solid",
+    out.push({ key, name: String(t.name), color, lines, dash: line.dash || "solid",
       symbol: marker.symbol || "circle", opacity: t.opacity === undefined ? 1 : t.opacity });
   }
   return out;
@@ -207,7 +207,7 @@ function renderLegend(state) {
     }
     const name = document.createElement("span");
     name.className = "ld-legend-name";
-    name.textContent = entry.name;
+    name.textContent = plainName(entry.name); // decoded only when the legend changes
     item.append(swatch, name);
     item.addEventListener("click", () => {
       state.hidden = state.hidden || new Set();

@@ -121,11 +121,6 @@ def _resync(ids):
 
 def fragment_rerun() -> bool:
     """Is this a fragment's own rerun (a live tick), not a run of the whole page?"""
-    return _fragment_rerun()
-
-
-def _fragment_rerun() -> bool:
-    """Is this a fragment's own rerun (a live tick), not a run of the whole page?"""
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     ctx = get_script_run_ctx()
@@ -144,7 +139,7 @@ def frame(charts, metrics=(), progress=None, whole=None) -> dict:
     streams = _streams()
     latest = whole is not None
     if whole is None:
-        whole = not _fragment_rerun()
+        whole = not fragment_rerun()
     out = []
     for chart in charts:
         stream = streams.get(chart.id)
@@ -177,6 +172,10 @@ def show(key, data, feed_url=None, every=None, on_click=None, on_ended=None) -> 
     return len(json.dumps(data))
 
 
+HEARTBEAT_SECONDS = 2.0  # a panel fed by the live feed reruns this often all the same: a page
+# whose feed stopped (a lost answer, a restarted server) starts asking again
+
+
 def heartbeat(key, feed_url, every, metrics=None, progress=None, **events) -> None:
     """Redraw the live panel ``key`` as it is, for a page whose frames come from the live feed:
     no figure (the page keeps what it has), the metrics if given, and the feed, so a page whose
@@ -187,11 +186,6 @@ def heartbeat(key, feed_url, every, metrics=None, progress=None, **events) -> No
     data = {**assets(), "metrics": None if metrics is None else list(metrics),
             "progress": progress, "charts": [{**chart, "msg": None} for chart in last]}
     show(key, data, feed_url, every, **events)
-
-
-def panel(key, charts, metrics=(), progress=None) -> int:
-    """Draw (or update) the live panel ``key``. Returns the bytes this frame sent."""
-    return show(key, frame(charts, metrics, progress))
 
 
 def metric(label, value, help=""):

@@ -17,9 +17,7 @@ from lossdash.charts.training import boundary_grid
 from lossdash.ui import background, feed, live
 
 FRAME_SECONDS = 1.0  # the network moves slowly next to the loss: a frame a second at most
-HEARTBEAT_SECONDS = 2.0  # fed by the live feed, the view reruns this often all the same
 NEW_LAYER_WIDTH = 4  # neurons of a layer added with "+ layer"
-PLOT_CONFIG = {"displaylogo": False, "displayModeBar": False}
 CAPTION = ("Each square is one neuron: its output at every point of the plane (orange "
            "positive, blue negative, white near 0). Lines are weights: thicker means larger, "
            "orange positive, blue negative. The last square is the model's answer.")
@@ -174,5 +172,5 @@ def render(run):
     with st.expander("The network", icon=":material/hub:", expanded=True):
         layer_controls(run)
         # with the live feed the page fetches the frames; a slow tick keeps it asking
-        every = (HEARTBEAT_SECONDS if feed.mounted else FRAME_SECONDS) if run.playing else None
+        every = (live.HEARTBEAT_SECONDS if feed.mounted else FRAME_SECONDS) if run.playing else None
         st.fragment(guarded, run_every=every)(run)

@@ -40,8 +40,6 @@ from lossdash.ui import (
 
 FAST_SECONDS = 0.08  # the fast panel's timer: the browser paces it, up to 12 frames a second
 SLOW_SECONDS = 0.4  # weights, gradients and landscape
-HEARTBEAT_SECONDS = 2.0  # a panel fed by the live feed reruns this often all the same: a page
-# whose feed stopped (a lost answer, a restarted server) starts asking again
 ADVICE_SECONDS = 1.0  # the outcome and advice above the charts (they change once in a while)
 SPEEDS = {  # label -> steps per second (None: as fast as the machine goes)
     "1 step/s": 1,
@@ -221,6 +219,14 @@ def numbers(run, snap):
     return Numbers(train_loss, val_loss, val_metric)
 
 
+def numbers_at(run, snap):
+    """The metrics row's :class:`Numbers` at ``snap``, computed once per step (the fast
+    panel, its heartbeat and the advice all ask). Callers hold ``live.lock("fast")``: it
+    predicts with the page's model."""
+    return built(run, "numbers", (run.generation, snap.step, run.playing),
+                 lambda: numbers(run, snap))
+
+
 def metric_entries(run, snap, now):
     label = "Accuracy" if run.train.task == "classification" else "R²"
     has_val = run.val is not None
@@ -310,8 +316,7 @@ def advice_panel(run):
     ended = keep_thread_in_step(run)
     snap = snapshot(run)
     with live.lock("fast"):  # numbers() predicts with the page's model, as fast frames do
-        now = built(run, "numbers", (run.generation, snap.step, run.playing),
-                    lambda: numbers(run, snap))
+        now = numbers_at(run, snap)
     outcome(run, snap, now)
     if ended:  # the thread stopped by itself: redraw the buttons
         st.rerun()
@@ -323,7 +328,7 @@ def fast_frame(run, whole=None):
     ss = feed.session()
     snap = snapshot(run)
     at = (run.generation, snap.step)
-    now = built(run, "numbers", (*at, run.playing), lambda: numbers(run, snap))
+    now = numbers_at(run, snap)
     options = (ss.get("smoothing", 0.6), ss.get("log_y", True), ss.get("x_axis", "step"))
     loss = built(run, "loss", (*at, options), lambda: loss_chart(run, history_of(run, snap)))
     model = built(run, "model", at, lambda: model_chart(run, snap))
@@ -345,8 +350,7 @@ def fast_panel(run):
     if url and live.fragment_rerun():  # the feed draws; this tick keeps it asking (and the
         snap = snapshot(run)  # numbers moving, should the feed fail)
         with live.lock("fast"):
-            now = built(run, "numbers", (run.generation, snap.step, run.playing),
-                        lambda: numbers(run, snap))
+            now = numbers_at(run, snap)
         live.heartbeat("live-fast", url, every, metric_entries(run, snap, now), progress(snap),
                        on_ended=_ended)
     else:
@@ -417,7 +421,7 @@ def live_fragment(name, run):
     body, every = PANELS[name]
     ticking = run.playing or (name == "slow" and waits_for_landscape(run))
     if run.playing and name in FRAMES and feed.mounted:
-        every = HEARTBEAT_SECONDS  # the page fetches the frames from the live feed
+        every = live.HEARTBEAT_SECONDS  # the page fetches the frames from the live feed
     if name == "slow":
         st.session_state.slow_waits = ticking and not run.playing
     st.fragment(guarded(body), run_every=every if ticking else None)(run)
