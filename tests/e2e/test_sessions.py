@@ -147,8 +147,8 @@ def test_five_sessions_play_side_by_side_and_leave_no_thread(browser, own_server
     time.sleep(POOL_IDLE_S)
     urllib.request.urlopen(f"{own_server.url}/{live.assets()['js_url']}", timeout=10).read()
     after = wait_threads_at_most(pid, before, THREADS_BACK_S - (time.monotonic() - closed))
-    # the five training threads were there (other threads of the server come and go, so the
-    # count during can equal the one before; the check that matters is the one after)
-    assert during >= before
+    # the five training threads were there, and went: the busy warm-up left Starlette's pool
+    # large in "before" and it may shrink meanwhile, so "during" is compared with "after"
+    assert during - after >= len(SESSIONS), f"threads: {during} during, {after} after"
     assert after <= before, f"threads: {before} before, {during} during, {after} after"
     assert "Traceback" not in own_server.log.read_text(errors="replace")
