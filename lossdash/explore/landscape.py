@@ -46,7 +46,8 @@ from functools import partial
 import numpy as np
 
 CHUNK_ELEMENTS = 1 << 17  # 1 MB of float64 per chunk: stays in L2, ~3x faster than 32 MB chunks
-MAX_CHUNK_BYTES = 32 << 20  # activations of one chunk of an MLP grid stay under 32 MB
+MAX_CHUNK_BYTES = 8 << 20  # activations of one chunk of an MLP grid: as fast as 32 MB chunks,
+# and a cancelled slice stops within one chunk (~10 ms)
 THREADS = min(2, os.cpu_count() or 1)  # two halves of the grid at once: numpy drops the GIL
 MAX_PATH = 500  # path points kept for a figure (and searched for the best one)
 EXACT_RESOLUTION = 80
@@ -181,10 +182,25 @@ class LandscapeCache:
 # ==============================================================================================
 
 
-def _run_chunks(total: int, size: int, work, threads: int = THREADS) -> None:
+class Cancelled(Exception):
+    """A grid stopped part way: its caller set the ``cancel`` event (it wants other weights)."""
+
+
+def _run_chunks(total: int, size: int, work, threads: int = THREADS, cancel=None) -> None:
     """Call ``work(bounds)`` with the ``[lo, hi)`` chunks of ``range(total)``, split over
-    ``threads`` threads (each thread gets every ``threads``-th chunk, so halves cost alike)."""
+    ``threads`` threads (each thread gets every ``threads``-th chunk, so halves cost alike).
+    ``cancel`` (a ``threading.Event``), once set, stops it before the next chunk: raises
+    :class:`Cancelled`."""
     bounds = [(lo, min(lo + size, total)) for lo in range(0, total, size)]
+    if cancel is not None:
+        whole = work
+
+        def work(chunks):
+            for chunk in chunks:
+                if cancel.is_set():
+                    raise Cancelled
+                whole([chunk])
+
     threads = max(1, min(int(threads), len(bounds)))
     if threads == 1:
         work(bounds)
@@ -193,7 +209,7 @@ def _run_chunks(total: int, size: int, work, threads: int = THREADS) -> None:
         list(pool.map(work, [bounds[k::threads] for k in range(threads)]))
 
 
-def loss_at(model, X, y, loss, thetas, threads: int = THREADS) -> np.ndarray:
+def loss_at(model, X, y, loss, thetas, threads: int = THREADS, cancel=None) -> np.ndarray:
     """``model.loss_batch`` over the rows of ``thetas`` (G, P) in memory-bounded chunks -> (G,).
 
     A chunk holds as many parameter vectors as keep its activations, ``(chunk, n, width)`` per
@@ -209,7 +225,7 @@ def loss_at(model, X, y, loss, thetas, threads: int = THREADS) -> np.ndarray:
             for lo, hi in bounds:
                 out[lo:hi] = model.loss_batch(X, y, loss, thetas[lo:hi])
 
-    _run_chunks(len(thetas), size, work, threads)
+    _run_chunks(len(thetas), size, work, threads, cancel)
     return out
 
 
@@ -477,11 +493,12 @@ def project_path(path, center, directions):
     return coords, np.where(size > 0, off, 0.0)
 
 
-def plane_loss(model, X, y, loss, center, directions, a_s, b_s) -> np.ndarray:
+def plane_loss(model, X, y, loss, center, directions, a_s, b_s,
+               threads: int = THREADS, cancel=None) -> np.ndarray:
     """``J(center + a d1 + b d2)`` for every ``(a_s[j], b_s[i])`` -> Z (len(b_s), len(a_s))."""
     coef = _pairs(np.asarray(a_s, float), np.asarray(b_s, float))  # (G, 2)
     thetas = center + coef @ directions
-    return loss_at(model, X, y, loss, thetas).reshape(len(b_s), len(a_s))
+    return loss_at(model, X, y, loss, thetas, threads, cancel).reshape(len(b_s), len(a_s))
 
 
 def random_landscape(
@@ -491,6 +508,8 @@ def random_landscape(
     seed: int = 0,
     fit_path: bool = True,
     cache: LandscapeCache | None = None,
+    threads: int = THREADS,
+    cancel=None,
 ) -> Landscape:
     """A filter-normalized random 2-D slice of the loss around the current weights.
 
@@ -507,6 +526,10 @@ def random_landscape(
         Widen the grid (symmetrically) so the projected path is in view.
     cache : LandscapeCache, optional
         Grids keyed by the weights, data, loss, model, ranges and seed.
+    threads : int
+        Threads to split the grid over (1 leaves the other core to a training thread).
+    cancel : threading.Event, optional
+        Set it to stop the grid part way (raises :class:`Cancelled`; nothing is cached).
     """
     model, loss, data = trainer.model, trainer.loss, trainer.train
     center = model.theta.copy()
@@ -519,9 +542,10 @@ def random_landscape(
     key = GridKey("random", fingerprint(data.X, data.y), repr(loss), _model_key(model),
                   fingerprint(center), ((-half, half), (-half, half)), int(resolution),
                   int(seed))
-    compute = partial(plane_loss, model, data.X, data.y, loss, center, directions, grid, grid)
+    compute = partial(plane_loss, model, data.X, data.y, loss, center, directions, grid, grid,
+                      threads, cancel)
     Z = compute() if cache is None else cache.get(key, compute)
-    path_loss = loss_at(model, data.X, data.y, loss, center + coords @ directions)
+    path_loss = loss_at(model, data.X, data.y, loss, center + coords @ directions, threads)
     return Landscape(
         kind="random", xs=grid, ys=grid, Z=Z, path=coords, path_loss=path_loss,
         x_label="direction 1 (filter-normalized)", y_label="direction 2 (filter-normalized)",

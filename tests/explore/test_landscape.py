@@ -265,6 +265,38 @@ def test_random_landscape_redraw_of_the_same_weights_is_cached():
     assert cache.misses == 2
 
 
+
+def test_a_cancelled_slice_stops_between_chunks_and_caches_nothing():
+    import threading
+
+    trainer = mlp_trainer(epochs=3)
+    cache = landscape.LandscapeCache()
+    cancel = threading.Event()
+    calls = []
+    model = trainer.model
+    batch = model.loss_batch
+
+    def counting(*args, **kwargs):  # the first chunk asks to stop: no second chunk runs
+        calls.append(1)
+        cancel.set()
+        return batch(*args, **kwargs)
+
+    model.loss_batch = counting
+    size = landscape.MAX_CHUNK_BYTES
+    landscape.MAX_CHUNK_BYTES = 8 * trainer.train.X.shape[0] * sum(model.sizes) * 10  # 10 a chunk
+    try:
+        with pytest.raises(landscape.Cancelled):
+            landscape.random_landscape(trainer, resolution=9, cache=cache, threads=1,
+                                       cancel=cancel)
+    finally:
+        landscape.MAX_CHUNK_BYTES = size
+        del model.loss_batch
+    assert calls == [1] and len(cache._store) == 0
+    cancel.clear()  # not set: the same call completes and is the uncancelled slice
+    done = landscape.random_landscape(trainer, resolution=9, cache=cache, cancel=cancel)
+    np.testing.assert_array_equal(done.Z, landscape.random_landscape(trainer, resolution=9).Z)
+
+
 # ---------------------------------------------------------------------------------------------
 # demo surfaces
 
