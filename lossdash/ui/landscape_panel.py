@@ -5,13 +5,16 @@ is cached, so a live frame computes only the path (from the frame's snapshot, ne
 trainer itself). A larger model gets a filter-normalized random slice around its current
 weights. That grid moves with the weights and costs up to ~0.5 s, so it is computed on its own
 thread (:class:`Job`), from a copy of the weights, at most every ``RANDOM_REFRESH_SECONDS``
-while the run plays (on a coarser grid) and once more at full resolution when it pauses; the
-panel shows the latest finished slice meanwhile. Neither the training thread nor a frame waits
-for it.
+while the run plays (on a coarser grid, one thread: the other core trains) and once more at
+full resolution when it pauses, ``SETTLE_SECONDS`` after the weights last moved (so a burst of
+Step clicks is answered by the charts at once and pays for one slice, not one per click); the
+panel shows the latest finished slice meanwhile. Neither the training thread nor a click's
+rerun waits for it.
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from dataclasses import dataclass, field
@@ -23,7 +26,7 @@ import streamlit as st
 
 from lossdash.charts import landscape as charts_landscape
 from lossdash.explore import landscape
-from lossdash.ui import feed
+from lossdash.ui import feed, live
 
 RANDOM_REFRESH_SECONDS = 2.0  # a random-direction slice costs ~0.2-0.5 s: not every frame
 LIVE_RANDOM_RESOLUTION = 21  # grid while playing; 41 (the centre on a node) when paused
@@ -31,8 +34,8 @@ MAX_SLICE_WORK = 4e9  # multiply-adds for one random slice: about half a second 
 MIN_RESOLUTION = 13  # below this the slice says little; fewer rows are used instead
 MIN_ROWS = 64
 INLINE_WORK = 5e7  # a paused run's slice this small (~20 ms) is computed in the frame itself
+SETTLE_SECONDS = 0.6  # a paused run's full slice waits this long after the weights last moved
 HEIGHT = 480
-PLOT_CONFIG = {"displaylogo": False}
 EXPLAIN_EXACT = (
     "The exact loss at every weight pair of the grid: the model has only these two "
     "parameters, so this is the whole surface the optimizer walks on. Orange line: the path, "
@@ -83,15 +86,23 @@ def trainer_at(run, snap):
                            path=lambda: path, seed=trainer.seed)
 
 
+_VERSIONS = itertools.count()
+
+
 @dataclass
 class Job:
     """The random slice of one run: the latest finished one, and the thread computing the next."""
 
     result: object = None  # landscape.Landscape
+    version: int = -1  # a number no other slice of the session has had (figures cache on it)
     step: int = -1  # the step it was computed at
     resolution: int = 0
     started: float = -np.inf
+    seen_step: int = -1  # the latest step the panel was drawn at
+    seen_at: float = -np.inf  # when it was first drawn at that step
     thread: threading.Thread | None = None
+    computing: int = -1  # the step the thread computes a slice at
+    cancel: threading.Event = field(default_factory=threading.Event)  # stops that thread
     error: str | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -99,33 +110,48 @@ class Job:
         return self.thread is not None and self.thread.is_alive()
 
 
-def _compute(job, view, resolution, step, cache):
+def _compute(job, view, resolution, step, cache, threads=landscape.THREADS, cancel=None):
     try:
         view, resolution = affordable(view, resolution)
         land = landscape.random_landscape(view, resolution=resolution, seed=view.seed,
-                                          cache=cache)
+                                          cache=cache, threads=threads, cancel=cancel)
+    except landscape.Cancelled:  # the weights moved on (another Step): a newer slice follows
+        return
     except Exception as err:  # shown in the panel; never a dead thread with a traceback
         with job.lock:
             job.error = f"{type(err).__name__}: {err}"
         return
     with job.lock:
         job.result, job.step, job.resolution, job.error = land, step, resolution, None
+        job.version = next(_VERSIONS)
 
 
 def random_slice(run, snap):
     """The latest random slice of ``run`` (None before the first one is done); starts the
-    next one when the weights have moved and the last one is old enough."""
+    next one when the weights have moved and the last one is old enough (playing) or the
+    weights have stayed put for ``SETTLE_SECONDS`` (paused)."""
     if run.landscape is None or run.landscape.step > snap.step:  # new run, or reset
         run.landscape = Job()
     job = run.landscape
+    now = time.perf_counter()
+    if snap.step != job.seen_step:
+        job.seen_step, job.seen_at = snap.step, now
     want = LIVE_RANDOM_RESOLUTION if run.playing else landscape.RANDOM_RESOLUTION
     stale = job.step != snap.step or job.resolution < want
-    due = not run.playing or time.perf_counter() - job.started > RANDOM_REFRESH_SECONDS
+    work = run.trainer.model.n_params * run.train.X.shape[0] * want**2
+    inline = not run.playing and work <= INLINE_WORK  # quicker than a timer's round trip
+    if run.playing:
+        due = now - job.started > RANDOM_REFRESH_SECONDS
+    else:
+        due = inline or now - job.seen_at >= SETTLE_SECONDS
+    if not run.playing and job.busy() and job.computing != snap.step:
+        job.cancel.set()  # a paused run stepped on: that slice would be stale, and it takes
+        job.thread.join(0.25)  # the core the click's rerun needs (it stops within one chunk)
     if stale and due and not job.busy():
-        job.started = time.perf_counter()
-        args = (job, trainer_at(run, snap), want, snap.step, _cache())
-        work = run.trainer.model.n_params * run.train.X.shape[0] * want**2
-        if not run.playing and work <= INLINE_WORK:  # quicker than a timer's round trip
+        job.started, job.computing, job.cancel = now, snap.step, threading.Event()
+        args = (job, trainer_at(run, snap), want, snap.step, _cache(),
+                1 if run.playing else landscape.THREADS, job.cancel)
+        if inline:
             _compute(*args)
         else:
             job.thread = threading.Thread(target=_compute, args=args, name="lossdash-landscape",
@@ -178,16 +204,23 @@ def figure(run, snap):
     ss = feed.session()
     style, log_color = ss.get("ls_style", "contour"), ss.get("ls_log", False)
     land = compute(run, snap)
-    if land is None:
-        job = run.landscape
-        text = (f"the landscape could not be computed ({job.error})" if job and job.error
-                else "computing the landscape around the current weights...")
-        return go.Figure(layout={"title": {"text": "Loss landscape", "x": 0.01},
-                                 "annotations": [{"text": text, "showarrow": False,
-                                                  "xref": "paper", "yref": "paper",
-                                                  "x": 0.5, "y": 0.5}],
-                                 "xaxis": {"visible": False}, "yaxis": {"visible": False}})
-    return charts_landscape.landscape_figure(land, style, log_color)
+    if land is not None:  # the figure is cached on what it shows (~30 ms to build)
+        shows = ((run.generation, snap.step) if run.trainer.model.n_params == 2
+                 else run.landscape.version)
+        key = (shows, style, log_color)
+        last = run.built.get("landscape")
+        if last is None or last[0] != key:
+            last = run.built["landscape"] = (key, charts_landscape.landscape_figure(
+                land, style, log_color))
+        return last[1]
+    job = run.landscape
+    text = (f"the landscape could not be computed ({job.error})" if job and job.error
+            else "computing the landscape around the current weights...")
+    return go.Figure(layout={"title": {"text": "Loss landscape", "x": 0.01},
+                             "annotations": [{"text": text, "showarrow": False,
+                                              "xref": "paper", "yref": "paper",
+                                              "x": 0.5, "y": 0.5}],
+                             "xaxis": {"visible": False}, "yaxis": {"visible": False}})
 
 
 def draw_compare(comparison):
@@ -214,4 +247,4 @@ def draw_compare(comparison):
         land.xs, land.ys, land.Z, runs, x_title=land.x_label, y_title=land.y_label,
         title="Every run's path on the same exact landscape", uirevision="compare-landscape",
     )
-    st.plotly_chart(fig, config=PLOT_CONFIG, key="cmp_landscape")
+    live.chart("cmp_landscape", fig, HEIGHT)
