@@ -15,13 +15,12 @@ from lossdash import config, optimizers
 from lossdash.charts import compare as charts_compare
 from lossdash.charts import training as charts
 from lossdash.explore import compare, lrfind
-from lossdash.ui import guard, landscape_panel, stability_view
+from lossdash.ui import guard, landscape_panel, live, stability_view
 from lossdash.ui.sidebar import LR_GRID
 from lossdash.ui.text import inert
 
 URL = "query-params"
 TICK_SECONDS = 0.25
-PLOT_CONFIG = {"displaylogo": False}
 
 
 @guard.callback("Using the learning rate")
@@ -143,11 +142,8 @@ def _compare_live(comp):
         if comp.done:
             ss.cmp_playing = False
             st.rerun()  # the whole view: Resume and Pin show the finished state
-    st.plotly_chart(
-        charts_compare.compare_curves(comp.histories(), comp.pinned, y="train_loss",
-                                      x="epoch", log_y=True),
-        config=PLOT_CONFIG, key="cmp_curves",
-    )
+    live.chart("cmp_curves", charts_compare.compare_curves(
+        comp.histories(), comp.pinned, y="train_loss", x="epoch", log_y=True))
     # Under the chart at full width: labels, statuses and losses of 1e10 are read whole.
     table = results_table(comp.results(), comp.metric_name(), comp.val is not None)
     formats = {**RESULT_FORMATS, table.columns[-1]: st.column_config.NumberColumn(format=NUMBER)}
@@ -189,8 +185,8 @@ def lr_finder_section(cfg, run):
     result = ss.lr_find
     if result is not None:
         line = stability_view.start_line(cfg, run.dataset, run.key[0])[1]
-        st.plotly_chart(charts_compare.stability_marker(charts_compare.lr_finder_chart(result),
-                                                        line), config=PLOT_CONFIG, key="lrf_chart")
+        live.chart("lrf_chart", charts_compare.stability_marker(
+            charts_compare.lr_finder_chart(result), line))
         st.caption(result.reason)
         if result.suggestion == result.suggestion:  # not NaN
             st.button(f"Use {result.suggestion:.3g}", on_click=_use_lr,
@@ -233,8 +229,8 @@ def sweep_section(cfg, run):
     result = ss.sweep
     if result is not None:
         line = stability_view.start_line(cfg, run.dataset, run.key[0])[1]
-        st.plotly_chart(charts_compare.stability_marker(charts_compare.sweep_chart(result), line),
-                        config=PLOT_CONFIG, key="sw_chart")
+        live.chart("sw_chart", charts_compare.stability_marker(
+            charts_compare.sweep_chart(result), line))
         n_div = int(result.diverged.sum())
         st.caption(f"{len(result.lrs)} rates x {result.epochs} epochs in "
                    f"{ss.get('sweep_seconds', 0):.2f} s; {n_div} diverged (marked x).")

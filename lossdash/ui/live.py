@@ -172,6 +172,13 @@ def show(key, data, feed_url=None, every=None, on_click=None, on_ended=None) -> 
     return len(json.dumps(data))
 
 
+def chart(key, figure, height=420, wide=False) -> None:
+    """One still chart as its own live panel ``key``: drawn with the page's one plotly.js
+    (Streamlit's Plotly element loads and parses a second copy, ~0.5 s on the first chart of a
+    view) and updated in place when a rerun changes it, never rebuilt."""
+    show(key, frame([Chart(key, figure, height, wide=wide)]))
+
+
 HEARTBEAT_SECONDS = 2.0  # a panel fed by the live feed reruns this often all the same: a page
 # whose feed stopped (a lost answer, a restarted server) starts asking again
 

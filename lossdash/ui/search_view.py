@@ -21,12 +21,11 @@ from lossdash import models, optimizers
 from lossdash.charts import search as charts
 from lossdash.explore import search
 from lossdash.explore.search import Range
-from lossdash.ui import state
+from lossdash.ui import live, state
 from lossdash.ui.sidebar import BATCH_SIZES, LR_GRID
 
 URL = "query-params"
 TICK_SECONDS = 0.5  # progress and results redraw this often while a search runs
-PLOT_CONFIG = {"displaylogo": False}
 SCHEDULER_ENV = "LOSSDASH_DASK_SCHEDULER"
 MAX_UI_TRIALS = 1000
 FIELDS = {  # the settings the view can vary -> their label
@@ -183,10 +182,8 @@ def results(s):
         return
     # One under the other: side by side, a 1024 px screen with the sidebar open leaves each
     # about 300 px, where the legend covers the title and the parallel axes' labels collide.
-    st.plotly_chart(charts.lr_vs_loss(table, s.fields), config=PLOT_CONFIG,
-                    key="search_lr_chart")
-    st.plotly_chart(charts.parallel(table, s.fields, s.metric), config=PLOT_CONFIG,
-                    key="search_parallel")
+    live.chart("search_lr_chart", charts.lr_vs_loss(table, s.fields))
+    live.chart("search_parallel", charts.parallel(table, s.fields, s.metric))
     best = _best_settings(s, table)
     if best is not None:
         st.button(f"Use best: {best[1]}", on_click=_use_best, args=best, type="primary",
@@ -202,7 +199,7 @@ def results(s):
                  })
 
 
-def live(s, ticking):
+def progress(s, ticking):
     """Progress, Cancel and results; while ``ticking``, rerun as a whole once it ends (so the
     timer stops and the view shows the finished state)."""
     if ticking and s.done:
@@ -239,4 +236,4 @@ def render(cfg, run):
         st.info("Pick what to vary, then press Start.")
         return
     ticking = not s.done
-    st.fragment(live, run_every=TICK_SECONDS if ticking else None)(s, ticking)
+    st.fragment(progress, run_every=TICK_SECONDS if ticking else None)(s, ticking)

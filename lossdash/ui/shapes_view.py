@@ -7,10 +7,9 @@ import streamlit as st
 from lossdash import losses, optimizers
 from lossdash.charts import landscape as charts_landscape
 from lossdash.explore import landscape, shapes
-from lossdash.ui import guard
+from lossdash.ui import guard, live
 
 URL = "query-params"
-PLOT_CONFIG = {"displaylogo": False}
 DEMO_LR = {  # a starting learning rate per optimizer that moves visibly on the demo surfaces
     "sgd": 0.001, "momentum": 0.001, "nesterov": 0.001, "adagrad": 0.5, "rmsprop": 0.01,
     "adam": 0.05, "adamw": 0.05,
@@ -46,10 +45,10 @@ def shapes_section():
         options["huber"] = {"delta": delta}
     data = shapes.loss_shapes(task, options=options)
     left, right = st.columns(2)
-    left.plotly_chart(charts_landscape.loss_shape_figure(data, "value"), config=PLOT_CONFIG,
-                      key="shape_values")
-    right.plotly_chart(charts_landscape.loss_shape_figure(data, "gradient"), config=PLOT_CONFIG,
-                       key="shape_grads")
+    with left:
+        live.chart("shape_values", charts_landscape.loss_shape_figure(data, "value"))
+    with right:
+        live.chart("shape_grads", charts_landscape.loss_shape_figure(data, "gradient"))
     if task == "classification":
         st.caption("On two classes bce and cross_entropy are one loss: the softmax of two "
                    "scores is the sigmoid of their difference, so both charge −log σ(m). "
@@ -72,8 +71,8 @@ def outlier_section():
     seed = c[1].number_input("Seed", 0, 10_000, 0, key="outliers_seed", bind=URL)
     result = outliers(int(k), int(seed))
     left, right = st.columns([3, 1])
-    left.plotly_chart(charts_landscape.outlier_figure(result), config=PLOT_CONFIG,
-                      key="outlier_chart")
+    with left:
+        live.chart("outlier_chart", charts_landscape.outlier_figure(result))
     rows = [{"loss": name, "slope w": w, "intercept b": b} for name, (w, b) in
             result.fits.items()]
     right.dataframe(rows, hide_index=True)
@@ -108,8 +107,7 @@ def demo_section():
     style = st.radio("View", ["contour", "surface"], horizontal=True, key="surface_style",
                      bind=URL)
     paths = race(name, (x0, y0), tuple(chosen), int(steps))
-    st.plotly_chart(charts_landscape.demo_figure(surf, paths, style), config=PLOT_CONFIG,
-                    key="demo_chart")
+    live.chart("demo_chart", charts_landscape.demo_figure(surf, paths, style))
     ends = [f"{label}: ({p[-1, 0]:.3g}, {p[-1, 1]:.3g}) after {len(p) - 1} steps"
             for label, p in paths.items()]
     st.caption("Where each ended: " + "; ".join(ends))

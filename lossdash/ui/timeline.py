@@ -19,9 +19,9 @@ from lossdash.charts import base
 from lossdash.charts import landscape as charts_landscape
 from lossdash.charts import training as charts
 from lossdash.explore import branching, landscape
-from lossdash.ui import background, feed, landscape_panel
+from lossdash.ui import background, feed, landscape_panel, live
 
-PLOT_CONFIG = {"displaylogo": False}
+HEIGHT = 360
 ORIGINAL_COLOR = "#999999"
 
 
@@ -54,8 +54,11 @@ def replayed(origin, step):
     key = (origin.trainer, origin.trainer.step_count, step)
     cached = ss.get("timeline_cache")
     if cached is None or cached[0] != key:
-        with origin.lock:
-            cached = (key, origin.trainer.branch(step))
+        if step == origin.trainer.step_count:  # the paused run as it is: nothing to replay
+            cached = (key, origin.trainer)  # (the timeline is drawn only while it is paused)
+        else:
+            with origin.lock:
+                cached = (key, origin.trainer.branch(step))
         ss.timeline_cache = cached
     return cached[1]
 
@@ -145,10 +148,12 @@ def model_figure(run, trainer):
 
 
 def weights_figure(trainer):
+    x = feed.session().get("x_axis", "step")  # as the live charts above
     if trainer.track_params:
-        return charts.param_trajectories(trainer.history, trainer.model.param_names())
+        return charts.param_trajectories(trainer.history, trainer.model.param_names(), x=x)
     steps, thetas = trainer.snapshots()
-    return charts.weight_distributions(steps, thetas, trainer.model.layout)
+    return charts.weight_distributions(steps, thetas, trainer.model.layout, x=x,
+                                       steps_per_epoch=trainer.steps_per_epoch)
 
 
 def landscape_at(run, at):
@@ -158,7 +163,7 @@ def landscape_at(run, at):
     snap = SimpleNamespace(rows=rows, columns=columns, theta=at.model.theta.copy(),
                            snaps=at.snapshot_list(), step=at.step_count)
     view = SimpleNamespace(trainer=at, train=run.train, val=run.val, playing=False,
-                           landscape=None)
+                           landscape=None, generation=0, built={})
     if at.model.n_params == 2:
         return landscape_panel.figure(view, snap)
     stand_in, resolution = landscape_panel.affordable(landscape_panel.trainer_at(view, snap),
@@ -179,12 +184,16 @@ def replay_section(run, origin):
     name = "accuracy" if run.train.task == "classification" else "R²"
     st.caption(f"Step {step:,} (epoch {at.epoch:.1f}): train loss {train_loss:.4g}, "
                f"{name} {metric:.3g}, lr {at.current_lr():g}.")
-    left, right = st.columns(2)
-    left.plotly_chart(model_figure(run, at), config=PLOT_CONFIG, key="timeline-model")
-    right.plotly_chart(weights_figure(at), config=PLOT_CONFIG, key="timeline-weights")
+    # A live panel, as the charts above: drawn with the page's plotly.js and updated in place
+    # when the slider moves or a Step adds a step (Streamlit's own Plotly element would load
+    # a second plotly.js and build its charts anew on every click).
+    charts = [live.Chart("timeline/model", model_figure(run, at), HEIGHT, quantize=True),
+              live.Chart("timeline/weights", weights_figure(at), HEIGHT, quantize=True)]
     small = at.model.n_params == 2  # exact and cached; a random slice takes a second to draw
     if st.toggle("Landscape at this step", value=small, key="timeline_landscape"):
-        st.plotly_chart(landscape_at(run, at), config=PLOT_CONFIG, key="timeline-landscape")
+        charts.append(live.Chart("timeline/landscape", landscape_at(run, at),
+                                 landscape_panel.HEIGHT, wide=True))
+    live.show("live-timeline", live.frame(charts))
     cfg = run.cfg
     what = (f"with {cfg.optimizer}, {cfg.loss}, lr = {cfg.lr:g}" if origin is run else
             f"of the previous run ({label(origin.trainer)}) with the new settings: "
