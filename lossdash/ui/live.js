@@ -248,6 +248,45 @@ function sizeOf(div) {
   return size;
 }
 
+// ---------------------------------------------------------------- a click comes first
+// A click on a control (Pause, Step, a setting) or a key starts a script run whose answer
+// the user waits for. Until that run has ended (at most HOLD_MS), the panels draw no frame
+// and ask for none: the page's one thread answers the click before it draws charts.
+const HOLD_MS = 800;
+const CONTROLS = "button, input, textarea, select, label, [role='radio'], [role='switch'], " +
+  "[role='option'], [role='slider'], [role='combobox'], [role='tab']";
+let held = null; // {since, ran}: a click waits for its answer
+let watching = null; // the app element whose script state is observed
+
+function release() {
+  held = null;
+  wake();
+}
+
+function hold() {
+  const app = document.querySelector('[data-testid="stApp"]');
+  // a run already going on (a fragment's tick) runs on into the click's: its end ends both
+  held = { since: performance.now(), ran: Boolean(app && app.dataset.testScriptState === "running") };
+  if (app && watching !== app) {
+    watching = app;
+    new MutationObserver(() => {
+      if (!held) return;
+      if (app.dataset.testScriptState === "running") held.ran = true;
+      else if (held.ran) release(); // the click's run has ended: draw again
+    }).observe(app, { attributes: true, attributeFilter: ["data-test-script-state"] });
+  }
+  setTimeout(() => { if (held && performance.now() - held.since >= HOLD_MS) release(); }, HOLD_MS);
+}
+
+function holding() {
+  return held !== null && performance.now() - held.since < HOLD_MS;
+}
+
+document.addEventListener("pointerdown", (event) => {
+  if (event.target && event.target.closest && event.target.closest(CONTROLS)) hold();
+}, { capture: true });
+document.addEventListener("keydown", hold, { capture: true });
+
 // One chart per animation frame, the one that has waited longest (a fast-panel chart counts
 // its wait FAST_WEIGHT times over): each task stays short, so clicks, timers and the
 // server's next frame are never stuck behind a burst of redraws. A chart out of view waits
@@ -278,13 +317,14 @@ function schedule(state) {
 }
 
 function wake() {
-  if (ticking || dirty.size === 0) return;
+  if (ticking || dirty.size === 0 || holding()) return; // release() wakes it
   ticking = true;
   requestAnimationFrame(tick);
 }
 
 function tick() {
   ticking = false;
+  if (holding()) return; // release() wakes it
   const now = performance.now();
   let best = null;
   let bestWait = -1;
@@ -439,6 +479,7 @@ function drawnAll(ids) {
 async function ask(poller, after) {
   // the next frame, asked `after` ms from now: {frame}, {gone} or {failed}
   if (after > 0) await sleep(after);
+  while (holding()) await sleep(50); // a click waits for its answer: no frame meanwhile
   poller.asked = performance.now();
   try {
     const response = await fetch(poller.url + (poller.whole ? "?whole=1" : ""),

@@ -124,3 +124,53 @@ def test_a_legend_entry_hides_and_shows_its_curve(dash):
     expect(entry).to_have_class(re.compile("ld-off"))
     entry.click()
     dash.page.wait_for_function(f"name => ({visible})(name) !== 'legendonly'", arg=name)
+
+
+def test_every_view_draws_with_the_pages_one_plotly_js(dash):
+    """The Train view's timeline and the Loss shapes view draw live panels: Streamlit's own
+    Plotly element (which loads and parses a second plotly.js) is never used."""
+    scripts = []
+    dash.page.on("request", lambda request: scripts.append(request.url)
+                 if request.resource_type == "script" else None)
+    dash.open(MOONS_SLOW)
+    dash.button("Step").click()
+    expect(dash.metric("Epoch")).to_have_text("1")
+    expect(dash.page.locator('[data-chart="timeline/model"] .js-plotly-plot')).to_have_count(1)
+    dash.page.get_by_role("radio", name="Loss shapes", exact=True).click()
+    expect(dash.page.locator('[data-chart="shape_values"] .js-plotly-plot')).to_have_count(1)
+    dash.wait_idle()
+    expect(dash.page.get_by_test_id("stPlotlyChart")).to_have_count(0)
+    plotly = [u for u in scripts if "plotly" in u.lower()]
+    assert len(plotly) == 1 and "/app/static/plotly-" in plotly[0], plotly
+
+
+# Records, in the page, each chart redraw (its data-seq) and each script state after a click.
+WATCH_CLICK = """() => {
+  window.__clicked = [];
+  const t = () => performance.now();
+  const app = document.querySelector('[data-testid="stApp"]');
+  new MutationObserver(() => window.__clicked.push(['state', app.dataset.testScriptState, t()]))
+    .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+  new MutationObserver((records) => { for (const r of records) window.__clicked.push(['draw', '', t()]); })
+    .observe(document.body, {subtree: true, attributes: true, attributeFilter: ['data-seq']});
+  document.addEventListener('pointerdown', () => window.__clicked.push(['click', '', t()]),
+                            {capture: true, once: true});
+}"""
+
+
+def test_a_click_is_answered_before_the_next_chart_frame(dash):
+    """While a run plays the charts redraw many times a second; once Pause is pressed, no chart
+    redraws until the click's script run has ended (at most 0.8 s): the page answers first."""
+    sample_while_playing(dash, SPIRAL_MAX)
+    dash.page.evaluate(WATCH_CLICK)
+    dash.button("Pause").click()
+    expect(dash.button("Play")).to_be_enabled(timeout=3000)
+    dash.wait_idle()
+    events = dash.page.evaluate("() => window.__clicked")
+    clicked = next(t for kind, _, t in events if kind == "click")
+    after = [(kind, state, t - clicked) for kind, state, t in events if t >= clicked]
+    # (a fragment's run may be going on at the click: the state then stays "running" into
+    # the click's run, and its first "notRunning" ends both)
+    ended = next((t for k, s, t in after if k == "state" and s == "notRunning"), 800)
+    early = [t for k, _, t in after if k == "draw" and t < min(ended, 800)]
+    assert early == [], after
