@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 
-CAPTIONS = {  # title prefix -> one line under the title
+CAPTIONS = {  # title prefix -> one line under the title (the first prefix that fits wins)
+    "Loss along": "",  # the landscapes: the panel explains them in its own words
+    "Loss landscape": "",
     "Loss": "How wrong the model is as it trains: it should fall. Validation rising while "
             "training falls means overfitting.",
     "Decision boundary": "Colour: the model's answer at each point. Black line: where its "

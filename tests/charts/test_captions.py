@@ -44,3 +44,9 @@ def test_parameter_lines_say_what_they_join_on_hover():
     history = pd.DataFrame({"step": [1, 2], "W1[0,0]": [0.1, 0.2]})
     fig = training.param_trajectories(history, ["W1[0,0]"])
     assert "weight from input 1 to neuron 1 of layer 1" in fig.data[0].hovertemplate
+
+
+def test_the_landscapes_do_not_take_the_loss_curves_line():
+    assert captions.caption("Loss").startswith("How wrong the model is")
+    assert captions.caption("Loss along two random directions around the current weights") == ""
+    assert captions.caption("Loss landscape: the exact objective at every (w, b)") == ""
