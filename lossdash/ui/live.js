@@ -106,8 +106,8 @@ function draw(state) {
   // An explicit size (measured when the box resizes, not on every frame): Plotly then skips
   // measuring the page on each redraw.
   const size = sizeOf(state.div);
-  const layout = Object.assign({}, state.layout, { datarevision: state.seq, autosize: false,
-    width: size.width, height: size.height });
+  const layout = Object.assign({}, fitTitle(state.layout, size.width), { datarevision: state.seq,
+    autosize: false, width: size.width, height: size.height });
   // Tick labels may run past the plot: Plotly otherwise measures every label against all the
   // others on each redraw (a tenth of the page's time while a run plays).
   for (const key of Object.keys(layout)) {
@@ -140,6 +140,52 @@ function draw(state) {
   state.drawn = state.seq;
   state.drawnDiv = state.div;
   state.div.dataset.seq = String(state.seq);
+}
+
+// ---------------------------------------------------------------- titles that fit
+// Plotly never wraps a title: on a phone a long one ran out of the chart. Each line (a
+// `<br>` in the text; `<sup>` lines are the smaller subtitle) is broken between words to fit
+// the chart's width, and the top margin grows by the added lines.
+const measure = document.createElement("canvas").getContext("2d");
+const TITLE_FONT = '"Open Sans", verdana, arial, sans-serif';
+
+function textWidth(text, px) {
+  measure.font = `${px}px ${TITLE_FONT}`;
+  return measure.measureText(plainName(text)).width;
+}
+
+function wrapLine(line, px, width) {
+  const sup = /^<sup>(.*)<\/sup>$/.exec(line);
+  const inner = sup ? sup[1] : line;
+  const size = sup ? px * 0.7 : px;
+  if (textWidth(inner, size) <= width) return [line];
+  const out = [];
+  let current = "";
+  for (const word of inner.split(" ")) {
+    const next = current ? `${current} ${word}` : word;
+    if (current && textWidth(next, size) > width) {
+      out.push(current);
+      current = word;
+    } else current = next;
+  }
+  if (current) out.push(current);
+  return sup ? out.map((l) => `<sup>${l}</sup>`) : out;
+}
+
+function fitTitle(layout, width) {
+  const title = layout.title;
+  const text = typeof title === "string" ? title : title && title.text;
+  if (!text || width <= 0) return layout;
+  const px = (title.font && title.font.size) || 14;
+  const lines = String(text).split("<br>");
+  const wrapped = lines.flatMap((line) => wrapLine(line, px, width - 24));
+  if (wrapped.length === lines.length) return layout;
+  const added = wrapped.length - lines.length;
+  const margin = Object.assign({ t: 60 }, layout.margin);
+  margin.t += Math.round(added * px * 1.25);
+  const fitted = Object.assign({}, typeof title === "string" ? {} : title,
+    { text: wrapped.join("<br>") });
+  return Object.assign({}, layout, { title: fitted, margin });
 }
 
 // ---------------------------------------------------------------- the legend, as HTML

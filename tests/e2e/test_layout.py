@@ -80,6 +80,39 @@ def test_a_phone_sees_play_and_a_chart_on_its_first_screen(browser, app_url):
         context.close()
 
 
+# The chart's title, each of its lines, inside the chart's box (Plotly never wraps a title).
+TITLE_OVERFLOW = """(id) => {
+  const box = document.querySelector(`[data-chart="${id}"]`).getBoundingClientRect();
+  const title = document.querySelector(`[data-chart="${id}"] .gtitle`);
+  if (!title) return 'no title';
+  const r = title.getBoundingClientRect();
+  return r.left >= box.left - 1 && r.right <= box.right + 1 ? null : [r.left, r.right, box.left,
+                                                                      box.right];
+}"""
+
+
+def test_a_phone_sees_whole_chart_titles(browser, app_url):
+    """The long titles (the weight distributions, the random slice and its subtitle) wrap to
+    the chart's width on a 390 px phone."""
+    context, page, dash = open_at(browser, app_url, 390, 844,
+                                  query="dataset=spiral&model=mlp&hidden=8,8&loss=bce")
+    try:
+        dash.button("Step").click()
+        expect(dash.metric("Epoch")).to_have_text("1")
+        dash.wait_idle()
+        cut = {}
+        for chart in ["fast/loss", "fast/model", "slow/weights", "slow/landscape"]:
+            box = page.locator(f'[data-chart="{chart}"]')
+            box.scroll_into_view_if_needed()
+            expect(box.locator(".gtitle")).to_have_count(1)
+            problem = page.evaluate(TITLE_OVERFLOW, chart)
+            if problem:
+                cut[chart] = problem
+        assert cut == {}
+    finally:
+        context.close()
+
+
 def test_every_optimizer_update_rule_fits_the_sidebar(dash):
     too_wide = {}
     for name in OPTIMIZERS:
