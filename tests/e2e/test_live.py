@@ -151,7 +151,7 @@ WATCH_CLICK = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   new MutationObserver(() => window.__clicked.push(['state', app.dataset.testScriptState, t()]))
     .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
-  new MutationObserver((records) => { for (const r of records) window.__clicked.push(['draw', '', t()]); })
+  new MutationObserver((records) => records.forEach(() => window.__clicked.push(['draw', '', t()])))
     .observe(document.body, {subtree: true, attributes: true, attributeFilter: ['data-seq']});
   document.addEventListener('pointerdown', () => window.__clicked.push(['click', '', t()]),
                             {capture: true, once: true});

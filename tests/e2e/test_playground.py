@@ -122,3 +122,26 @@ def test_screenshots_at_three_widths(dash, screen, width):
     assert dash.exceptions().count() == 0
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     dash.page.screenshot(path=str(ARTIFACTS / f"playground_{screen}_{width}.png"))
+
+
+@pytest.mark.parametrize("how", ["link", "picker"])
+def test_a_newcomers_first_play_trains_the_recommended_setup_without_a_new_run(dash, how):
+    """A link naming only the data set, or a choice in the picker, loads the set's recommended
+    setup; Play pressed at once trains it: no "New run" notice (the page's first widget values
+    once raced the recommended ones and rebuilt the run), and the epoch keeps rising."""
+    picker = dash.page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(
+        has_text="Data set")
+    if how == "link":
+        dash.page.goto(f"{dash.base_url}/?dataset=spiral")  # Play clicked as soon as it shows
+    else:
+        dash.open()
+        picker.click()
+        dash.page.get_by_role("option", name="Spiral").first.click()
+    dash.button("Play").click()
+    dash.wait_epoch_above(2)
+    dash.wait_idle()
+    assert "New run" not in dash.page.inner_text("body")
+    expect(dash.metric("Accuracy")).to_be_attached()  # the spiral's classes, not the default set
+    run_epoch = dash.epoch()
+    dash.wait_epoch_above(run_epoch)  # not restarted from 0: it goes on from there
+    expect(dash.exceptions()).to_have_count(0)
