@@ -109,6 +109,7 @@ def test_a_phone_sees_whole_chart_titles(browser, app_url):
             if problem:
                 cut[chart] = problem
         assert cut == {}
+        assert page.evaluate(OVERLAPS) == []  # no legend over a plot, an axis or a title
     finally:
         context.close()
 
