@@ -88,6 +88,11 @@ class SessionView:
 _local = threading.local()
 
 
+def serving() -> bool:
+    """Is this thread building a frame for a feed request (not running a script)?"""
+    return getattr(_local, "view", None) is not None
+
+
 def session():
     """The session's state: ``st.session_state`` in a script run; in a feed request, the state
     of the session the feed belongs to. Code that builds a live frame reads its settings here."""

@@ -113,7 +113,9 @@ def frame(run, whole=None):
     element: the live feed builds it too, while the run plays."""
     ss = feed.session()
     snap = snapshot(run)
-    ss["net_snapshot"] = snap
+    if not feed.serving():  # a feed thread leaves Streamlit's session state alone (writing it
+        ss["net_snapshot"] = snap  # there warned "missing ScriptRunContext" at every frame);
+    # the script run's own frame keeps the names and units the selector and clicks need
     units = _units(snap)
     unit = ss.get("net_unit")
     if unit not in units:  # first frame, or the network changed shape

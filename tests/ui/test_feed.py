@@ -151,3 +151,13 @@ def test_purge_forgets_closed_sessions_only(feeds):
                               feed.SessionView({}), lambda: True)
     feed.purge()
     assert set(feeds) == {"open"}
+
+
+def test_a_frame_on_a_feed_thread_knows_it_is_serving(feeds):
+    """``feed.serving()`` is true only while a feed request builds a frame: the network view
+    then leaves Streamlit's session state alone (writing it from a feed thread warned
+    "missing ScriptRunContext" at every frame)."""
+    run, seen = Run(), []
+    add(feeds, run, lambda r, w: seen.append(feed.serving()) or {})
+    assert serve("tok")[0] == 200
+    assert seen == [True] and not feed.serving()
