@@ -148,8 +148,21 @@ def bench_sessions(browser, n: int) -> dict:
     finally:
         proc.terminate()
         _, err = proc.communicate(timeout=30)
-    fig["tracebacks"] = err.decode(errors="replace").count("Traceback")
+    log = err.decode(errors="replace")
+    fig["tracebacks"] = log.count("Traceback")
+    fig["errors"] = _errors(log)
     return fig
+
+
+def _errors(log: str) -> list[str]:
+    """The exception line (the last of each traceback) and the frame it was raised in."""
+    out = []
+    for block in log.split("Traceback (most recent call last):")[1:]:
+        lines = [line for line in block.splitlines() if line.strip()]
+        frames = [line.strip() for line in lines if line.lstrip().startswith("File ")]
+        raised = next((line for line in lines if not line.startswith((" ", "\t"))), "?")
+        out.append(f"{raised[:200]} (at {frames[-1][:160] if frames else '?'})")
+    return out
 
 
 def run(counts=COUNTS):
@@ -174,6 +187,8 @@ def run(counts=COUNTS):
                 print(f"{n:3d} {f['rate_median']:16,.0f} {f['rate_min']:8,.0f} {threads_:>28s}"
                       f" {f['threads_back_s']:9.1f} {rss:>33s} {f['tracebacks']:10d}",
                       flush=True)
+                for line in f["errors"]:
+                    print(f"      traceback: {line}", flush=True)
         finally:
             browser.close()
     print(f"  (freed: {TTL_S} s after closing, Streamlit's reconnect window on this server; "
