@@ -7,6 +7,7 @@ URL, so a copied link reopens the same setup (values equal to the default stay o
 from __future__ import annotations
 
 import hashlib
+import math
 import urllib.parse
 
 import streamlit as st
@@ -69,6 +70,13 @@ def slider(label, field, step, help=None):
 
 def checkbox(label, field, help=None):
     return st.checkbox(label, value=getattr(DEFAULT, field), key=field, bind=URL, help=help)
+
+
+def nearest_stop(lr):
+    """The learning-rate slider's stop nearest ``lr`` on a log scale."""
+    if not (isinstance(lr, (int, float)) and lr > 0 and math.isfinite(lr)):
+        return LR_GRID[0]
+    return min(LR_GRID, key=lambda stop: abs(math.log(stop / lr)))
 
 
 @guard.callback("Moving the learning-rate slider")
@@ -257,8 +265,11 @@ def optimizer_section():
         st.caption(opt_cls.summary)
     lr = number("Learning rate", "lr", step=None, fmt="%g",
                 help="Exact value; the slider below moves it on a log scale.")
-    st.session_state["lr_slider"] = lr  # the exact rate is one of the slider's stops
-    st.select_slider("Learning rate (log scale)", sorted({*LR_GRID, lr}), key="lr_slider",
+    # The slider's stops never change (a stop list holding the typed rate changed with it, and
+    # the page could then report the old position as a move: typing 0.002 over 0.003 once set
+    # the rate to 1e-05, the first stop); it shows the stop nearest the exact rate.
+    st.session_state["lr_slider"] = nearest_stop(lr)
+    st.select_slider("Learning rate (log scale)", LR_GRID, key="lr_slider",
                      on_change=_lr_from_slider, format_func="{:g}".format,
                      label_visibility="collapsed")
     lr_note = st.empty()  # filled with the stability line once the whole config is known
