@@ -6,10 +6,10 @@ trainer itself). A larger model gets a filter-normalized random slice around its
 weights. That grid moves with the weights and costs up to ~0.5 s, so it is computed on its own
 thread (:class:`Job`), from a copy of the weights, at most every ``RANDOM_REFRESH_SECONDS``
 while the run plays (on a coarser grid, one thread: the other core trains) and once more at
-full resolution when it pauses, ``SETTLE_SECONDS`` after the weights last moved (so a burst of
-Step clicks is answered by the charts at once and pays for one slice, not one per click); the
-panel shows the latest finished slice meanwhile. Neither the training thread nor a click's
-rerun waits for it.
+full resolution when it pauses, ``SETTLE_SECONDS`` (the next slow tick) after the weights
+last moved (so a burst of Step clicks is answered by the charts at once and pays for one
+slice, not one per click); the panel shows the latest finished slice meanwhile. Neither the
+training thread nor a click's rerun waits for it.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ MAX_SLICE_WORK = 4e9  # multiply-adds for one random slice: about half a second 
 MIN_RESOLUTION = 13  # below this the slice says little; fewer rows are used instead
 MIN_ROWS = 64
 INLINE_WORK = 5e7  # a paused run's slice this small (~20 ms) is computed in the frame itself
-SETTLE_SECONDS = 0.6  # a paused run's full slice waits this long after the weights last moved
+SETTLE_SECONDS = 0.3  # a paused run's full slice waits this long after the weights last moved
 HEIGHT = 480
 EXPLAIN_EXACT = (
     "The exact loss at every weight pair of the grid: the model has only these two "
