@@ -26,7 +26,7 @@ import streamlit as st
 
 from lossdash.charts import landscape as charts_landscape
 from lossdash.explore import landscape
-from lossdash.ui import feed, live
+from lossdash.ui import feed, live, state
 
 RANDOM_REFRESH_SECONDS = 2.0  # a random-direction slice costs ~0.2-0.5 s: not every frame
 LIVE_RANDOM_RESOLUTION = 21  # grid while playing; 41 (the centre on a node) when paused
@@ -207,12 +207,8 @@ def figure(run, snap):
     if land is not None:  # the figure is cached on what it shows (~30 ms to build)
         shows = ((run.generation, snap.step) if run.trainer.model.n_params == 2
                  else run.landscape.version)
-        key = (shows, style, log_color)
-        last = run.built.get("landscape")
-        if last is None or last[0] != key:
-            last = run.built["landscape"] = (key, charts_landscape.landscape_figure(
-                land, style, log_color))
-        return last[1]
+        return state.built(run, "landscape", (shows, style, log_color),
+                           lambda: charts_landscape.landscape_figure(land, style, log_color))
     job = run.landscape
     text = (f"the landscape could not be computed ({job.error})" if job and job.error
             else "computing the landscape around the current weights...")

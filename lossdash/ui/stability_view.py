@@ -96,11 +96,7 @@ def figures(run, snap):
 def charts(run, snap, height):
     """The slow panel's update/weight ratio (beside the gradients) and sharpness (beside the
     learning rate), rebuilt only when the run has moved."""
-    at = (run.generation, snap.step)
-    last = run.built.get("stability")
-    if last is None or last[0] != at:
-        last = (at, figures(run, snap))
-        run.built["stability"] = last
-    ratio_fig, lam_fig = last[1]
+    ratio_fig, lam_fig = state.built(run, "stability", (run.generation, snap.step),
+                                     lambda: figures(run, snap))
     return [live.Chart("slow/update-ratio", ratio_fig, height),
             live.Chart("slow/sharpness", lam_fig, height)]

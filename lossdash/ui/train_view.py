@@ -159,17 +159,6 @@ def snapshot(run, with_snaps=False):
                         snaps)
 
 
-def built(run, name, inputs, build):
-    """``build()``, or what it returned last time for the same ``inputs``: a rerun that changes
-    nothing a chart shows (a click, a fragment tick of a paused run) does not rebuild it."""
-    last = run.built.get(name)
-    if last is not None and last[0] == inputs:
-        return last[1]
-    value = build()
-    run.built[name] = (inputs, value)
-    return value
-
-
 def history_of(run, snap):
     """The snapshot's history as a DataFrame over the same memory (no copy)."""
     frame = pd.DataFrame(snap.rows, columns=snap.columns, copy=False)
@@ -223,7 +212,7 @@ def numbers_at(run, snap):
     """The metrics row's :class:`Numbers` at ``snap``, computed once per step (the fast
     panel, its heartbeat and the advice all ask). Callers hold ``live.lock("fast")``: it
     predicts with the page's model."""
-    return built(run, "numbers", (run.generation, snap.step, run.playing),
+    return state.built(run, "numbers", (run.generation, snap.step, run.playing),
                  lambda: numbers(run, snap))
 
 
@@ -330,8 +319,8 @@ def fast_frame(run, whole=None):
     at = (run.generation, snap.step)
     now = numbers_at(run, snap)
     options = (ss.get("smoothing", 0.6), ss.get("log_y", True), ss.get("x_axis", "step"))
-    loss = built(run, "loss", (*at, options), lambda: loss_chart(run, history_of(run, snap)))
-    model = built(run, "model", at, lambda: model_chart(run, snap))
+    loss = state.built(run, "loss", (*at, options), lambda: loss_chart(run, history_of(run, snap)))
+    model = state.built(run, "model", at, lambda: model_chart(run, snap))
     figures = [live.Chart("fast/loss", loss, CHART_HEIGHT),
                live.Chart("fast/model", model, CHART_HEIGHT, quantize=True)]
     data = live.frame(figures, metric_entries(run, snap, now), progress(snap), whole=whole)
@@ -365,9 +354,9 @@ def slow_frame(run, whole=None):
     """The slow panel's next frame: weights, gradients, update ratio, sharpness, landscape."""
     snap = snapshot(run, with_snaps=True)
     at = (run.generation, snap.step, _x())  # the x-axis choice redraws both
-    weights = built(run, "weights", at,
+    weights = state.built(run, "weights", at,
                     lambda: weights_chart(run, snap, history_of(run, snap)))
-    gradients = built(run, "gradients", at,
+    gradients = state.built(run, "gradients", at,
                       lambda: charts.gradient_chart(history_of(run, snap), x=_x()))
     figures = [live.Chart("slow/weights", weights, CHART_HEIGHT, quantize=True),
                live.Chart("slow/gradients", gradients, CHART_HEIGHT)]
