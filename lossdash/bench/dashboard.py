@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
 import statistics
 import subprocess
@@ -34,7 +33,7 @@ import time
 from pathlib import Path
 
 from lossdash import config
-from lossdash.bench.server import wait_serving
+from lossdash.bench.server import BROWSER_CPU, SERVER_CPU, pinned, wait_serving
 
 ROOT = Path(__file__).resolve().parents[2]
 WINDOW_S = 6.0  # seconds of live training per measurement
@@ -48,7 +47,6 @@ SETUP = {  # noisy classes and mini-batches keep the loss moving: the run never 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-SERVER_CPU, BROWSER_CPU = "0", "1"
 LATENCY_REPEATS = 3
 
 # Samples every painted frame: per live chart, distinct figures shown and blank samples.
@@ -96,15 +94,10 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def _pinned(cpu, command):
-    """``command`` run on one core, where ``taskset`` exists (else unpinned)."""
-    return (["taskset", "-c", cpu] if shutil.which("taskset") else []) + command
-
-
 def _serve():
     port = _free_port()
     proc = subprocess.Popen(
-        _pinned(SERVER_CPU, [sys.executable, "-m", "streamlit", "run", "app.py",
+        pinned(SERVER_CPU, [sys.executable, "-m", "streamlit", "run", "app.py",
                              "--server.headless", "true", "--server.fileWatcherType", "none",
                              "--server.port", str(port), "--browser.gatherUsageStats", "false"]),
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

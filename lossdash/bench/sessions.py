@@ -1,12 +1,15 @@
 """Many users at once (``python -m lossdash.bench sessions``): 10 and 20 browser sessions of
 one ``streamlit run app.py``, all playing.
 
-For each count ``n`` a fresh server is started and ``n`` headless Chromium sessions open their
+For each count ``n`` a fresh server is started (on one core; the browser on the other, as if
+on another machine) and ``n`` headless Chromium sessions open their
 own links (their own learning rate and seed; batches of 8 on the noisy plane; speed ``max``)
 and press Play. Printed:
 
 - steps/s per session: each page's epochs (10 steps each) over ``WATCH_S`` seconds, the
-  median and the slowest;
+  median and the slowest; and the frames/s its loss chart drew (median);
+- the server's CPU while all play, in cores (its Python code runs on one core at a time, the
+  GIL: training, frames and clicks share that one; the browsers share the machine);
 - the server's threads (``/proc/<pid>/task``) and RSS before the sessions (after one warm-up
   session, which starts the server's lazily created threads), while all play, and after the
   browsers close: the seconds until the thread count is back, and the RSS then;
@@ -20,6 +23,7 @@ Printed, never asserted: the machine is shared.
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import statistics
@@ -29,7 +33,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from lossdash.bench.server import wait_serving
+from lossdash.bench.server import BROWSER_CPU, SERVER_CPU, pin_this_process, pinned, wait_serving
 
 ROOT = Path(__file__).resolve().parents[2]
 COUNTS = (10, 20)
@@ -66,14 +70,32 @@ def start_server():
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.fileWatcherType", "none",
-         "--server.disconnectedSessionTTL", str(TTL_S), "--browser.gatherUsageStats", "false"],
+        pinned(SERVER_CPU, [
+            sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+            "--server.port", str(port), "--server.fileWatcherType", "none",
+            "--server.disconnectedSessionTTL", str(TTL_S), "--browser.gatherUsageStats",
+            "false"]),
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
     wait_serving(proc, url)
     return proc, url
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds the process has used (``/proc/<pid>/stat``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+LOSS_SEQ = """() => document.querySelector(
+  '[data-chart="fast/loss"] .js-plotly-plot')?.dataset.seq"""
+
+
+def frames_drawn(page) -> int:
+    """The loss chart's frame number (the feed's message count it has drawn; -1: none)."""
+    seq = page.evaluate(LOSS_SEQ)
+    return int(seq) if seq is not None else -1
 
 
 def epoch(page) -> int:
@@ -131,12 +153,18 @@ def bench_sessions(browser, n: int) -> dict:
             page.wait_for_function("""() => [...document.querySelectorAll(
                 '[data-testid="stMetric"]')].some(m => m.innerText.startsWith('Epoch')
                 && !/\\n0$/.test(m.innerText.trim()))""")
-        first = [(epoch(p), time.monotonic()) for p in pages]
+        first = [(epoch(p), frames_drawn(p), time.monotonic()) for p in pages]
+        cpu0, wall0 = cpu_seconds(pid), time.monotonic()
         time.sleep(WATCH_S)
-        rates = [(epoch(p) - e0) * STEPS_PER_EPOCH / (time.monotonic() - t0)
-                 for p, (e0, t0) in zip(pages, first, strict=True)]
-        fig.update(threads_during=threads(pid), rss_during=rss_mb(pid),
-                   rate_median=statistics.median(rates), rate_min=min(rates))
+        cpu = (cpu_seconds(pid) - cpu0) / (time.monotonic() - wall0)
+        rates, fps = [], []
+        for p, (e0, f0, t0) in zip(pages, first, strict=True):
+            e1, f1, t1 = epoch(p), frames_drawn(p), time.monotonic()
+            rates.append((e1 - e0) * STEPS_PER_EPOCH / (t1 - t0))
+            fps.append((f1 - f0) / (t1 - t0))
+        fig.update(threads_during=threads(pid), rss_during=rss_mb(pid), cpu_cores=cpu,
+                   rate_median=statistics.median(rates), rate_min=min(rates),
+                   fps_median=statistics.median(fps))
         close_all(pages)
         fig["threads_after"], fig["threads_back_s"] = wait_threads(
             pid, fig["threads_before"], THREADS_BACK_S, url)
@@ -172,9 +200,11 @@ def run(counts=COUNTS):
     from playwright.sync_api import sync_playwright
 
     print("sessions: n browser sessions of one server, all playing (batch 8, speed max)")
-    print(f"{'n':>3s} {'steps/s/session':>16s} {'slowest':>8s} {'threads before/during/after':>28s}"
+    print(f"{'n':>3s} {'steps/s/session':>16s} {'slowest':>8s} {'frames/s':>8s} {'server CPU':>10s}"
+          f" {'threads before/during/after':>28s}"
           f" {'back in s':>9s} {'RSS MB before/during/after/freed':>33s} {'tracebacks':>10s}")
     rows = []
+    pin_this_process(BROWSER_CPU)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
@@ -184,7 +214,8 @@ def run(counts=COUNTS):
                 threads_ = f"{f['threads_before']}/{f['threads_during']}/{f['threads_after']}"
                 rss = (f"{f['rss_before']:.0f}/{f['rss_during']:.0f}/{f['rss_after']:.0f}/"
                        f"{f['rss_freed']:.0f}")
-                print(f"{n:3d} {f['rate_median']:16,.0f} {f['rate_min']:8,.0f} {threads_:>28s}"
+                print(f"{n:3d} {f['rate_median']:16,.0f} {f['rate_min']:8,.0f}"
+                      f" {f['fps_median']:8.1f} {f['cpu_cores']:10.2f} {threads_:>28s}"
                       f" {f['threads_back_s']:9.1f} {rss:>33s} {f['tracebacks']:10d}",
                       flush=True)
                 for line in f["errors"]:

@@ -6,12 +6,8 @@ frame. So training never waits for the browser, and the browser paces the redraw
 timer only fires again once the page has taken the last frame): a slow browser sees fewer frames,
 never a backlog, and Pause shows at once.
 
-Many sessions' runs take turns (:data:`TURNS`): one chunk of one run at a time, first come
-first served. Python runs one thread's bytecode at a time (the GIL), so twenty runs training at
-once train no faster than one run at a time; but twenty threads asking for the GIL starve the
-threads that answer the users (Streamlit's event loop and the script runs of their clicks): with
-20 sessions playing on two cores, the last pages to press Play never saw their click answered.
-Taking turns, a click's script run competes with one training thread, not twenty.
+Many sessions' runs take turns with each other and with the live feed's frames
+(:data:`lossdash.ui.turns.TURNS`): one chunk of training or one frame at a time.
 
 No Streamlit call happens on this thread. A run pauses itself when its browser session ends
 (``run.session_alive``, asked every chunk) or, where that cannot be asked, when no frame has been
@@ -20,48 +16,17 @@ drawn for ``ORPHAN_SECONDS``; so no thread outlives its viewer for long.
 
 from __future__ import annotations
 
-import collections
 import threading
 import time
 
 from lossdash.ui import feed, guard
+from lossdash.ui.turns import TURNS
 
 CHUNK_SECONDS = 0.02  # the longest the draw waits for the lock
 ORPHAN_SECONDS = 10.0  # no frame drawn for this long: nobody is watching, pause
 RATE_WINDOW_SECONDS = 1.0  # steps/s is measured over windows this long
 
 
-class Turns:
-    """A lock handed on in the order it was asked for (``threading.Lock`` lets the thread
-    that released it take it straight back, so one run could keep the turn).
-
-    Use as a context manager: ``with TURNS: <one chunk of training>``.
-    """
-
-    def __init__(self):
-        self._guard = threading.Lock()
-        self._busy = False
-        self._waiting: collections.deque[threading.Event] = collections.deque()
-
-    def __enter__(self):
-        with self._guard:
-            if not self._busy:
-                self._busy = True
-                return self
-            turn = threading.Event()
-            self._waiting.append(turn)
-        turn.wait()  # released by the thread whose turn ends: the turn is ours
-        return self
-
-    def __exit__(self, *exc):
-        with self._guard:
-            if self._waiting:
-                self._waiting.popleft().set()  # handed on, never free in between
-            else:
-                self._busy = False
-
-
-TURNS = Turns()  # the process's training threads, one chunk at a time
 
 
 def start(run, session_alive=None):

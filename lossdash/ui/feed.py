@@ -40,6 +40,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from lossdash.ui import guard
+from lossdash.ui.turns import TURNS
 
 PATH = "/lossdash/feed/{token}"
 URL = "lossdash/feed/"  # relative to the page, as the page's own scripts are
@@ -234,7 +235,7 @@ def _frame(feed: Feed, run, whole: bool) -> str:
     """The feed's next frame as JSON text; an unexpected error as a message, never a trace."""
     _local.view = feed.view
     try:
-        with feed.lock:
+        with TURNS, feed.lock:
             body = json.dumps(feed.build(run, whole), allow_nan=False)
     except Exception as err:  # a message in the page's console and the server log
         guard.log.warning("the live feed failed", exc_info=True)

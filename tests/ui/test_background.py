@@ -90,26 +90,9 @@ def test_a_closed_session_pauses_its_run_and_an_open_one_keeps_it_going(monkeypa
     background.stop(run)
 
 
-def test_turns_are_handed_on_in_the_order_they_were_asked_for():
-    turns, order = background.Turns(), []
-    turns.__enter__()  # the main thread holds the turn while three threads queue up
-    threads = []
-    for name in "abc":
-        t = threading.Thread(target=lambda n=name: (turns.__enter__(), order.append(n),
-                                                    turns.__exit__(None, None, None)))
-        t.start()
-        threads.append(t)
-        wait_until(lambda: len(turns._waiting) == len(threads))
-    turns.__exit__(None, None, None)
-    for t in threads:
-        t.join(timeout=5)
-    assert order == ["a", "b", "c"]
-    assert not turns._busy and not turns._waiting
-
-
 def test_many_runs_take_turns_and_each_one_trains():
     runs = [live_run(dataset="moons", loss="bce", batch_size=8, max_epochs=100_000, seed=s)
-            for s in range(4)]
+            for s in range(6)]
     inside, most = [0], [0]
     real_turns = background.TURNS
 
@@ -133,4 +116,4 @@ def test_many_runs_take_turns_and_each_one_trains():
         for run in runs:
             background.stop(run)
         background.TURNS = real_turns
-    assert most[0] == 1  # never two chunks at once
+    assert most[0] <= 2  # never more chunks at once than the turns' slots

@@ -12,7 +12,7 @@ import pytest
 from starlette.routing import Route
 
 from lossdash.charts.stream import Receiver
-from lossdash.ui import feed
+from lossdash.ui import feed, turns
 from tests.ui.test_app import button, start
 
 
@@ -63,6 +63,20 @@ def test_frames_are_built_on_the_feeds_own_threads(feeds):
         assert serve("tok")[0] == 200
     assert threading.active_count() == before
     assert all(name.startswith("lossdash-feed-") for name in where)
+
+
+def test_a_frame_waits_for_its_turn_with_the_training_chunks(feeds, monkeypatch):
+    """Frames and training chunks share the server's turns (lossdash.ui.turns)."""
+    one = turns.Turns(slots=1)
+    monkeypatch.setattr(feed, "TURNS", one)
+    run, built = Run(), threading.Event()
+    add(feeds, run, lambda r, w: built.set() or {})
+    one.__enter__()  # a training chunk holds the only turn
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        answer = pool.submit(serve, "tok")
+        assert not built.wait(0.3)  # the frame waits, not built alongside the chunk
+        one.__exit__(None, None, None)
+        assert answer.result(timeout=10)[0] == 200 and built.is_set()
 
 
 def test_an_unknown_token_is_refused(feeds):
