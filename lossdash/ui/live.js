@@ -541,7 +541,13 @@ async function poll(poller) {
   let next = ask(poller, 0);
   while (!poller.stopped) {
     const answer = await next;
-    if (poller.stopped || answer.gone) break;
+    if (poller.stopped) break;
+    if (answer.gone) {
+      // the server forgot this feed while the page still plays (a closed and reopened
+      // session, a restarted server): a rerun draws the panel as the server now has it
+      if (poller.ended) poller.ended();
+      break;
+    }
     if (!poller.root.isConnected) {
       await sleep(200); // a rerun may be putting the panel back
       if (!poller.root.isConnected) break; // the panel left the page (another view)

@@ -179,8 +179,10 @@ def chart(key, figure, height=420, wide=False) -> None:
     show(key, frame([Chart(key, figure, height, wide=wide)]))
 
 
-HEARTBEAT_SECONDS = 2.0  # a panel fed by the live feed reruns this often all the same: a page
-# whose feed stopped (a lost answer, a restarted server) starts asking again
+HEARTBEAT_SECONDS = 15.0  # a panel fed by the live feed reruns this often all the same: a page
+# whose feed stopped (a lost answer, a restarted server) starts asking again. Rarely: every
+# fragment run re-renders the page in React (60-180 ms of the browser's one core here, CDP
+# profile while playing), and a feed that answers "gone" asks for a rerun itself (live.js).
 
 
 def heartbeat(key, feed_url, every, metrics=None, progress=None, **events) -> None:

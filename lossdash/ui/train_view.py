@@ -40,7 +40,10 @@ from lossdash.ui import (
 
 FAST_SECONDS = 0.08  # the fast panel's timer: the browser paces it, up to 12 frames a second
 SLOW_SECONDS = 0.4  # weights, gradients and landscape
-ADVICE_SECONDS = 1.0  # the outcome and advice above the charts (they change once in a while)
+ADVICE_SECONDS = 5.0  # the outcome and advice above the charts: they change once in a while,
+# and each tick re-renders the page in React (60-180 ms of the browser's core; at 1 s, React
+# was 17% of a playing page's time). A run that stops by itself is redrawn at once (the feed
+# tells the page), not at the next tick.
 SPEEDS = {  # label -> steps per second (None: as fast as the machine goes)
     "1 step/s": 1,
     "5 steps/s": 5,

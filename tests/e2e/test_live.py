@@ -108,6 +108,38 @@ def test_a_run_that_ends_by_itself_gives_back_the_play_button(dash):
     expect(dash.exceptions()).to_have_count(0)
 
 
+LOSS_SEQ = """() => Number(document.querySelector('[data-chart="fast/loss"] .js-plotly-plot')
+    ?.dataset.seq || -1)"""
+
+
+def test_a_feed_the_server_forgot_is_asked_for_again_at_once(dash):
+    """The server answers "gone" for a feed it forgot (a restarted server, a reopened session)
+    while the page still plays: the page reruns and draws from the new feed, without waiting
+    for the panel's slow heartbeat (15 s)."""
+    dash.open(MOONS_SLOW)
+    dash.wait_charts("Loss")
+    dash.button("Play").click()
+    dash.wait_epoch_above(0)
+    answered = set()
+
+    def forgotten_once(route):  # each feed (fast, slow, network) answers "gone" once
+        url = route.request.url.split("?")[0]
+        if url not in answered:
+            answered.add(url)
+            route.fulfill(status=404, content_type="application/json", body='{"gone": true}')
+        else:
+            route.continue_()
+
+    with dash.page.expect_response(lambda r: "/lossdash/feed/" in r.url and r.status == 404,
+                                   timeout=10_000):
+        dash.page.route("**/lossdash/feed/**", forgotten_once)
+    seq = dash.page.evaluate(LOSS_SEQ)
+    dash.page.wait_for_function(f"() => ({LOSS_SEQ})() >= {seq + 3}", timeout=8_000)
+    assert answered
+    expect(dash.button("Pause")).to_be_enabled()
+    expect(dash.exceptions()).to_have_count(0)
+
+
 def test_a_legend_entry_hides_and_shows_its_curve(dash):
     """The live charts' legend is the panel's own HTML: a click hides the curve, another
     shows it again."""
