@@ -131,13 +131,24 @@ def plain(figure) -> dict:
     """``{"data", "layout"}`` of a go.Figure (or the dict itself), read in place: the
     figure's own trace and layout dicts, which a stream only reads. ``to_plotly_json`` deep-
     copied them and wrote every array as base64, only for the stream to decode it again: half
-    of a slow frame's time."""
+    of a slow frame's time.
+
+    The layout's ``template`` is left out: go.Figure fills in Plotly's default template, which
+    once Streamlit is imported is Streamlit's, whose colours are placeholders (``#000011``...)
+    that only ``st.plotly_chart`` replaces with the theme's. In a live panel a trace without
+    its own colours was drawn in near-black, and the template was 90% of a chart's layout
+    (4 of 4.4 kB, serialized again for every frame). Without it plotly.js's own defaults apply.
+    """
     if isinstance(figure, dict):
-        return figure
-    data, layout = getattr(figure, "_data", None), getattr(figure, "_layout", None)
-    if isinstance(data, list) and isinstance(layout, dict):
-        return {"data": data, "layout": layout}
-    return figure.to_plotly_json()
+        fig = figure
+    else:
+        data, layout = getattr(figure, "_data", None), getattr(figure, "_layout", None)
+        fig = ({"data": data, "layout": layout} if isinstance(data, list)
+               and isinstance(layout, dict) else figure.to_plotly_json())
+    layout = fig.get("layout")
+    if isinstance(layout, dict) and "template" in layout:
+        fig = {**fig, "layout": {k: v for k, v in layout.items() if k != "template"}}
+    return fig
 
 
 class FigureStream:

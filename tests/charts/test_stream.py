@@ -220,3 +220,17 @@ def test_a_figure_read_in_place_sends_what_its_json_would():
         b = in_place.message(fig)
         assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
         assert plain(fig)["data"] is fig._data  # no copy
+
+
+def test_a_live_chart_carries_no_template_and_so_no_placeholder_colours():
+    """Streamlit's default Plotly template holds placeholder colours (#000011...) that only
+    st.plotly_chart replaces: a live panel must send none of it."""
+    import plotly.io as pio
+    import streamlit  # noqa: F401  (makes its template Plotly's default, as in the app)
+
+    assert pio.templates.default == "streamlit"
+    fig = go.Figure(data=[{"type": "heatmap", "z": [[0.0, 1.0]]}], layout={"title": {"text": "t"}})
+    msg = FigureStream().message(fig)
+    assert "template" not in msg["layout"] and msg["layout"]["title"] == {"text": "t"}
+    assert "#0000" not in json.dumps(msg)
+    assert "template" in fig.to_plotly_json()["layout"]  # the figure itself is left as it was
