@@ -1,6 +1,7 @@
 """A tab that closes mid-message ends quietly; every other error still reaches the server."""
 
 import asyncio
+import concurrent.futures
 
 import pytest
 from starlette.websockets import WebSocketDisconnected
@@ -15,7 +16,9 @@ def call(app, kind):
     async def send(message):
         pass
 
-    return asyncio.run(ClosedSockets(app)({"type": kind}, receive, send))
+    # on a thread of its own: a browser test before this one leaves an event loop running here
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, ClosedSockets(app)({"type": kind}, receive, send)).result()
 
 
 def closed_twice(scope, receive, send):
