@@ -367,7 +367,9 @@ def slow_frame(run, whole=None):
     if feed.session().get("show_landscape", True):
         figures.append(live.Chart("slow/landscape", landscape_panel.figure(run, snap),
                                   landscape_panel.HEIGHT, wide=True))
-    return live.frame(figures, whole=whole)
+    # False once there is nothing left to fetch: a feed page then stops asking and reruns
+    # the panel (a paused run's panel is fed only until its landscape is done)
+    return {**live.frame(figures, whole=whole), "playing": run.playing or waits_for_landscape(run)}
 
 
 def slow_panel(run):
@@ -378,7 +380,7 @@ def slow_panel(run):
     else:
         with live.lock("slow"):
             data = slow_frame(run)
-        live.show("live-slow", data, url, every)
+        live.show("live-slow", data, url, every, on_ended=_ended)
     if st.session_state.get("slow_waits") and not waits_for_landscape(run):
         st.session_state.slow_waits = False
         st.rerun()  # the landscape is done: redraw once without the timer
@@ -393,7 +395,7 @@ def feed_of(name, run):
     """``(url, seconds)`` for a playing run's panel ``name`` when the live feed serves it
     (the page then fetches its frames itself, every ``seconds`` at most), else ``(None,
     None)``: the panel's fragment ticks instead."""
-    if not run.playing:
+    if not (run.playing or (name == "slow" and waits_for_landscape(run))):
         feed.forget(name)
         return None, None
     url = feed.register(name, run, FRAMES[name], live.lock(name))
@@ -402,20 +404,24 @@ def feed_of(name, run):
 
 def waits_for_landscape(run):
     """A paused run whose random landscape slice is still being computed."""
-    return (not run.playing and st.session_state.get("show_landscape", True)
+    return (not run.playing and feed.session().get("show_landscape", True)
             and not landscape_panel.settled(run))
 
 
 def live_fragment(name, run):
     """Draw panel ``name``; while playing it redraws itself every PANELS[name][1] seconds.
-    The slow panel of a paused run also ticks until its landscape is done (then one rerun of
-    the page stops the timer)."""
+    The slow panel of a paused run is also fed until its landscape is done: the page fetches
+    frames until one says there is nothing left to fetch, then reruns the panel alone. (It
+    ticked instead, and one rerun of the whole page stopped the timer, re-rendering the
+    sidebar's inputs ~1 s after a Step, under a user typing there; without the feed, in
+    tests, it still does.)"""
     body, every = PANELS[name]
     ticking = run.playing or (name == "slow" and waits_for_landscape(run))
-    if run.playing and name in FRAMES and feed.mounted:
+    fed = ticking and name in FRAMES and feed.mounted
+    if fed:
         every = live.HEARTBEAT_SECONDS  # the page fetches the frames from the live feed
-    if name == "slow":
-        st.session_state.slow_waits = ticking and not run.playing
+    if name == "slow":  # without the feed, the ticks end with one rerun of the page
+        st.session_state.slow_waits = ticking and not run.playing and not fed
     st.fragment(guarded(body), run_every=every if ticking else None)(run)
 
 

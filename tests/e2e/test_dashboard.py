@@ -182,3 +182,47 @@ def test_landscape_path_grows_while_training(dash):
     dash.button("Pause").click()
     expect(dash.button("Play")).to_be_enabled()
     expect(dash.exceptions()).to_have_count(0)
+
+
+# Counts the page's full reruns: each resends every element, the sidebar's among them, and a
+# fragment's run does not (installed before the page loads; messages are protobuf, labels in
+# them plain UTF-8).
+COUNT_FULL_RUNS = """(() => {
+  const Native = window.WebSocket;
+  const text = new TextDecoder();
+  window.__sidebarSent = 0;
+  window.WebSocket = function (...args) {
+    const ws = new Native(...args);
+    ws.addEventListener('message', (event) => {
+      if (event.data instanceof ArrayBuffer
+          && text.decode(event.data).includes('Validation fraction')) window.__sidebarSent += 1;
+    });
+    return ws;
+  };
+  window.WebSocket.prototype = Native.prototype;
+  Object.assign(window.WebSocket, Native);
+})()"""
+SLICE_DONE = """() => /random directions/.test(
+  document.querySelector('[data-chart="slow/landscape"] .gtitle')?.textContent || '')"""
+
+
+def test_after_a_step_the_landscape_arrives_without_a_rerun_of_the_page(dash):
+    """A paused MLP's random slice is computed after a Step; the page fetches it from the live
+    feed and then reruns the panel alone. It used to tick and end with a rerun of the whole
+    page (every element resent, the sidebar's inputs re-rendered under a user typing there)."""
+    page = dash.page
+    page.add_init_script(COUNT_FULL_RUNS)
+    dash.open("dataset=moons&model=mlp&loss=bce&max_epochs=5000")
+    page.locator('[data-chart="slow/landscape"]').scroll_into_view_if_needed()
+    page.wait_for_function(SLICE_DONE)
+    before = page.evaluate("window.__sidebarSent")
+    assert before >= 1  # the hook sees the first run's sidebar
+    dash.button("Step").click()
+    expect(dash.metric("Epoch")).to_have_text("1")
+    page.locator('[data-chart="slow/landscape"]').scroll_into_view_if_needed()
+    page.wait_for_function(f"""() => ({SLICE_DONE})() && document.querySelector(
+      '[data-chart="slow/landscape"] .js-plotly-plot')?._fullData?.find(
+      (t) => t.name === 'path')?.x?.length >= 2""", timeout=30_000)
+    dash.wait_idle()
+    assert page.evaluate("window.__sidebarSent") - before == 1  # the Step's own run only
+    expect(dash.exceptions()).to_have_count(0)
