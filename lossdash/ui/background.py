@@ -7,7 +7,7 @@ timer only fires again once the page has taken the last frame): a slow browser s
 never a backlog, and Pause shows at once.
 
 Many sessions' runs take turns with each other and with the live feed's frames
-(:data:`lossdash.ui.turns.TURNS`): one chunk of training or one frame at a time.
+(:data:`lossdash.ui.turns.TURNS`): two chunks of training or frames at a time.
 
 No Streamlit call happens on this thread. A run pauses itself when its browser session ends
 (``run.session_alive``, asked every chunk) or, where that cannot be asked, when no frame has been
@@ -25,8 +25,6 @@ from lossdash.ui.turns import TURNS
 CHUNK_SECONDS = 0.02  # the longest the draw waits for the lock
 ORPHAN_SECONDS = 10.0  # no frame drawn for this long: nobody is watching, pause
 RATE_WINDOW_SECONDS = 1.0  # steps/s is measured over windows this long
-
-
 
 
 def start(run, session_alive=None):

@@ -331,8 +331,9 @@ def fast_frame(run, whole=None):
 
 
 def _ended():
-    """The page saw the run stop by itself (the live feed said so): this fragment's rerun
-    finds the thread gone and reruns the page (the buttons)."""
+    """The live feed told the page a panel has nothing left to fetch; the page reruns that
+    panel's fragment (the trigger does it). The fast panel then finds the thread gone and
+    reruns the page for the buttons; the slow panel draws its settled landscape."""
 
 
 def fast_panel(run):
