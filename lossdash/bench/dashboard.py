@@ -54,7 +54,8 @@ SAMPLE = """async (secs) => {
   const drawn = (box) => {
     const plot = box.querySelector('.js-plotly-plot');
     return !!plot && !!plot.querySelector('.main-svg') &&
-      plot.querySelectorAll('g.trace, .heatmaplayer image, .gl-container canvas').length > 0;
+      plot.querySelectorAll('g.trace, .heatmaplayer image, .imagelayer image, .gl-container canvas')
+      .length > 0;
   };
   const epoch = () => Number(([...document.querySelectorAll('[data-testid="stMetric"]')]
     .find((m) => m.textContent.startsWith('Epoch'))

@@ -64,13 +64,42 @@ function decode(value) {
 }
 
 // ---------------------------------------------------------------- applying a message
+function kept(old, value) {
+  // `value`, with every part equal to the same part of `old` replaced by old's own object: a
+  // whole figure sent again (a click's rerun) then leaves Plotly.react what changed only,
+  // which it compares by identity (a field chart redraws its image, not its points)
+  if (old === value) return old;
+  if (Array.isArray(value)) {
+    if (!Array.isArray(old) || old.length !== value.length) return value;
+    let same = true;
+    const out = value.map((v, i) => {
+      const k = kept(old[i], v);
+      if (k !== old[i]) same = false;
+      return k;
+    });
+    return same ? old : out;
+  }
+  if (value && typeof value === "object") {
+    if (!old || typeof old !== "object" || Array.isArray(old)) return value;
+    const keys = Object.keys(value);
+    let same = keys.length === Object.keys(old).length;
+    const out = {};
+    for (const key of keys) {
+      out[key] = kept(old[key], value[key]);
+      if (out[key] !== old[key]) same = false;
+    }
+    return same ? old : out;
+  }
+  return Number.isNaN(value) && Number.isNaN(old) ? old : value;
+}
+
 // Returns false when the message cannot apply to what the page holds (a resend is needed).
 function apply(state, msg) {
   if (msg.full) {
     if (msg.gen === state.gen && msg.seq <= state.seq) return true; // late: already past it
     state.gen = msg.gen;
     state.seq = msg.seq;
-    state.data = decode(msg.data);
+    state.data = kept(state.data, decode(msg.data));
     state.layout = decode(msg.layout);
     return true;
   }
@@ -97,6 +126,185 @@ function apply(state, msg) {
   return true;
 }
 
+// ---------------------------------------------------------------- fields as images
+// A chart marked `field` (the decision boundary) shows its heatmaps as layout images and a
+// one-level contour (the 0.5 boundary) as a layout shape. Plotly redraws every trace when
+// any trace's data changes: a new heatmap each frame made it redraw the hundreds of data
+// points too (in WebGL), 45-60 ms of the browser's core per frame plus as much again in its
+// GPU process. Images and shapes are layout: Plotly redraws them alone, and the points,
+// whose arrays do not change, are drawn once.
+const fields = new WeakMap(); // z array -> its image source or contour path
+const scales = new Map(); // colorscale JSON -> 256 RGB entries
+const bars = new Map(); // a heatmap's colour bar settings -> the invisible trace that draws it
+
+function rgbOf(color) {
+  measure.fillStyle = "#000";
+  measure.fillStyle = color; // the canvas parses any CSS colour into #rrggbb or rgba(...)
+  const c = measure.fillStyle;
+  if (c[0] === "#") return [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16));
+  return c.match(/[\d.]+/g).slice(0, 3).map(Number);
+}
+
+function lookup(colorscale) {
+  // 256 colours along the scale, interpolated in RGB between its stops, as Plotly does
+  const key = JSON.stringify(colorscale);
+  let table = scales.get(key);
+  if (!table) {
+    const stops = colorscale.map(([at, color]) => [Number(at), rgbOf(color)]);
+    table = new Uint8ClampedArray(256 * 3);
+    for (let i = 0; i < 256; i++) {
+      const t = i / 255;
+      let k = 0;
+      while (k < stops.length - 2 && t > stops[k + 1][0]) k++;
+      const [a, ca] = stops[k];
+      const [b, cb] = stops[Math.min(k + 1, stops.length - 1)];
+      const f = b > a ? Math.max(0, Math.min(1, (t - a) / (b - a))) : 0;
+      for (let j = 0; j < 3; j++) table[3 * i + j] = ca[j] + f * (cb[j] - ca[j]);
+    }
+    scales.set(key, table);
+  }
+  return table;
+}
+
+function axisOf(trace, key, n) {
+  // a heatmap's cell centres along x or y: its array, or x0 + i dx
+  const v = trace[key];
+  if (v && v.length === n) return v;
+  const start = trace[key + "0"] || 0;
+  const step = trace["d" + key] || 1;
+  return Array.from({ length: n }, (_, i) => start + i * step);
+}
+
+function imageOf(trace) {
+  // the heatmap as a layout image: one pixel per cell, top row first, gaps transparent
+  const z = trace.z;
+  let source = fields.get(z);
+  const rows = z.length;
+  const cols = rows ? z[0].length : 0;
+  if (!rows || !cols) return null;
+  if (source === undefined) {
+    let lo = trace.zmin;
+    let hi = trace.zmax;
+    if (lo === undefined || hi === undefined) {
+      lo = Infinity;
+      hi = -Infinity;
+      for (const row of z) for (const v of row) if (Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    }
+    const table = lookup(trace.colorscale || [[0, "#0d0887"], [1, "#f0f921"]]);
+    const canvas = document.createElement("canvas");
+    canvas.width = cols;
+    canvas.height = rows;
+    const context = canvas.getContext("2d");
+    const pixels = context.createImageData(cols, rows);
+    const span = hi > lo ? hi - lo : 1;
+    for (let r = 0; r < rows; r++) {
+      const row = z[rows - 1 - r];
+      for (let c = 0; c < cols; c++) {
+        const v = row[c];
+        const o = 4 * (r * cols + c);
+        if (v === null || !Number.isFinite(v)) continue; // a gap: transparent
+        const i = 3 * Math.round(255 * Math.max(0, Math.min(1, (v - lo) / span)));
+        pixels.data[o] = table[i];
+        pixels.data[o + 1] = table[i + 1];
+        pixels.data[o + 2] = table[i + 2];
+        pixels.data[o + 3] = 255;
+      }
+    }
+    context.putImageData(pixels, 0, 0);
+    source = canvas.toDataURL();
+    fields.set(z, source);
+  }
+  const xs = axisOf(trace, "x", cols);
+  const ys = axisOf(trace, "y", rows);
+  const dx = cols > 1 ? (xs[cols - 1] - xs[0]) / (cols - 1) : 1;
+  const dy = rows > 1 ? (ys[rows - 1] - ys[0]) / (rows - 1) : 1;
+  return { source, xref: "x", yref: "y", x: xs[0] - dx / 2, y: ys[rows - 1] + dy / 2,
+    sizex: dx * cols, sizey: dy * rows, sizing: "stretch", xanchor: "left", yanchor: "top",
+    layer: "below", opacity: trace.opacity === undefined ? 1 : trace.opacity };
+}
+
+function barOf(trace) {
+  // a heatmap's colour bar, drawn by a trace with no points (it never changes)
+  if (trace.showscale === false) return null;
+  const key = JSON.stringify([trace.colorscale, trace.zmin, trace.zmax, trace.colorbar]);
+  let bar = bars.get(key);
+  if (!bar) {
+    bar = { type: "scatter", x: [null], y: [null], mode: "markers", hoverinfo: "skip",
+      showlegend: false, marker: { color: [trace.zmin || 0, trace.zmax === undefined ? 1 : trace.zmax],
+        cmin: trace.zmin, cmax: trace.zmax, colorscale: trace.colorscale, showscale: true,
+        colorbar: trace.colorbar, opacity: 0 } };
+    if (bars.size > 50) bars.clear(); // a handful of scales in practice
+    bars.set(key, bar);
+  }
+  return bar;
+}
+
+// Marching squares: the segments where z crosses `level`, between the cell centres.
+const CASES = [[], [[3, 0]], [[0, 1]], [[3, 1]], [[1, 2]], [[3, 0], [1, 2]], [[0, 2]], [[3, 2]],
+  [[2, 3]], [[2, 0]], [[0, 1], [2, 3]], [[2, 1]], [[1, 3]], [[1, 0]], [[0, 3]], []];
+
+function contourPath(trace, level) {
+  const z = trace.z;
+  let path = fields.get(z);
+  if (path !== undefined) return path;
+  const rows = z.length;
+  const cols = rows ? z[0].length : 0;
+  const xs = axisOf(trace, "x", cols);
+  const ys = axisOf(trace, "y", rows);
+  const parts = [];
+  const cut = (a, b) => (level - a) / (b - a);
+  for (let r = 0; r + 1 < rows; r++) {
+    for (let c = 0; c + 1 < cols; c++) {
+      const v = [z[r][c], z[r][c + 1], z[r + 1][c + 1], z[r + 1][c]]; // corners counter-clockwise
+      if (v.some((x) => x === null || !Number.isFinite(x))) continue;
+      const index = (v[0] > level) | ((v[1] > level) << 1) | ((v[2] > level) << 2) | ((v[3] > level) << 3);
+      if (index === 0 || index === 15) continue;
+      const edge = (e) => { // the crossing on edge e: 0 bottom, 1 right, 2 top, 3 left
+        if (e === 0) return [xs[c] + cut(v[0], v[1]) * (xs[c + 1] - xs[c]), ys[r]];
+        if (e === 1) return [xs[c + 1], ys[r] + cut(v[1], v[2]) * (ys[r + 1] - ys[r])];
+        if (e === 2) return [xs[c] + cut(v[3], v[2]) * (xs[c + 1] - xs[c]), ys[r + 1]];
+        return [xs[c], ys[r] + cut(v[0], v[3]) * (ys[r + 1] - ys[r])];
+      };
+      for (const [a, b] of CASES[index]) {
+        const p = edge(a);
+        const q = edge(b);
+        parts.push(`M${p[0].toPrecision(6)},${p[1].toPrecision(6)}L${q[0].toPrecision(6)},${q[1].toPrecision(6)}`);
+      }
+    }
+  }
+  path = parts.join("");
+  fields.set(z, path);
+  return path;
+}
+
+export function asField(data, layout) {
+  // heatmaps -> layout images, a one-level contour -> a layout shape; other traces kept
+  // (exported for tests/e2e/test_live.py)
+  const traces = [];
+  const images = [];
+  const shapes = [];
+  for (const t of data) {
+    if (t.type === "heatmap" && t.visible !== false && t.visible !== "legendonly") {
+      const image = imageOf(t);
+      if (image) images.push(image);
+      const bar = barOf(t);
+      if (bar) traces.push(bar);
+    } else if (t.type === "contour" && t.contours && t.contours.start === t.contours.end) {
+      if (t.visible === false || t.visible === "legendonly") continue;
+      const path = contourPath(t, t.contours.start);
+      const line = t.line || {};
+      if (path) shapes.push({ type: "path", path, xref: "x", yref: "y", layer: "above",
+        line: { color: line.color || "#333333", width: line.width || 2 } });
+    } else traces.push(t);
+  }
+  const out = Object.assign({}, layout, { images: (layout.images || []).concat(images),
+    shapes: (layout.shapes || []).concat(shapes) });
+  for (const key of images.length ? ["xaxis", "yaxis"] : []) {
+    out[key] = Object.assign({ showgrid: false, zeroline: false }, layout[key]); // the image covers them
+  }
+  return [traces, out];
+}
+
 // ---------------------------------------------------------------- drawing
 const CONFIG = { displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
 
@@ -106,8 +314,16 @@ function draw(state) {
   // An explicit size (measured when the box resizes, not on every frame): Plotly then skips
   // measuring the page on each redraw.
   const size = sizeOf(state.div);
-  const layout = Object.assign({}, fitTitle(state.layout, size.width), { datarevision: state.seq,
-    autosize: false, width: size.width, height: size.height });
+  let data = state.hidden && state.hidden.size
+    ? state.data.map((t) => (state.hidden.has(legendKey(t)) ? Object.assign({}, t, { visible: "legendonly" }) : t))
+    : state.data;
+  let fitted = fitTitle(state.layout, size.width);
+  if (state.field) [data, fitted] = asField(data, fitted);
+  // A field's traces keep their arrays from frame to frame: Plotly.react compares arrays by
+  // identity (apply() makes new ones for what changed), so only the images are redrawn.
+  // Other charts say their data changed with every frame.
+  const layout = Object.assign({}, fitted, { autosize: false, width: size.width, height: size.height },
+    state.field ? {} : { datarevision: state.seq });
   // Tick labels may run past the plot: Plotly otherwise measures every label against all the
   // others on each redraw (a tenth of the page's time while a run plays).
   for (const key of Object.keys(layout)) {
@@ -119,9 +335,6 @@ function draw(state) {
   // its legend on every redraw, 40% of the decision boundary's redraw, and it never collides
   // with a title or an axis title at any width.
   layout.showlegend = false;
-  const data = state.hidden && state.hidden.size
-    ? state.data.map((t) => (state.hidden.has(legendKey(t)) ? Object.assign({}, t, { visible: "legendonly" }) : t))
-    : state.data;
   // Plotly.react diffs against what is on the div: it updates in place, never blanks the plot.
   const t0 = performance.now();
   plotly.react(state.div, data, layout, CONFIG);
@@ -475,6 +688,7 @@ function renderCharts(root, charts, resync, click = null) {
     }
     state.div = div;
     state.fast = chart.id.startsWith("fast/");
+    state.field = Boolean(chart.field);
     if (chart.clickable && click) state.click = click; // the newest page's, kept for the feed
     // A message that does not fit what the page holds: ask for the whole figure, again after
     // a second if the answer is lost too (never once per frame).

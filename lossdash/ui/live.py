@@ -77,6 +77,7 @@ class Chart:
     wide: bool = False
     quantize: bool = False  # send changed grids at one byte per cell
     clickable: bool = False  # a click on a point calls the panel's on_click (its customdata)
+    field: bool = False  # heatmaps drawn as images: a new grid redraws the image alone (live.js)
 
 
 def title_of(chart) -> str:
@@ -148,7 +149,7 @@ def frame(charts, metrics=(), progress=None, whole=None) -> dict:
         if whole:
             stream.reset()
         out.append({"id": chart.id, "height": height_of(chart), "wide": chart.wide,
-                    "clickable": chart.clickable,
+                    "clickable": chart.clickable, "field": chart.field,
                     "caption": captions.caption(title_of(chart)),
                     "msg": stream.message(chart.figure, latest=latest)})
     return {**assets(), "metrics": list(metrics), "progress": progress, "charts": out}

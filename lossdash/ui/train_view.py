@@ -325,7 +325,7 @@ def fast_frame(run, whole=None):
     loss = state.built(run, "loss", (*at, options), lambda: loss_chart(run, history_of(run, snap)))
     model = state.built(run, "model", at, lambda: model_chart(run, snap))
     figures = [live.Chart("fast/loss", loss, CHART_HEIGHT),
-               live.Chart("fast/model", model, CHART_HEIGHT, quantize=True)]
+               live.Chart("fast/model", model, CHART_HEIGHT, quantize=True, field=True)]
     data = live.frame(figures, metric_entries(run, snap, now), progress(snap), whole=whole)
     return {**data, "playing": run.playing}  # a feed page seeing False asks for a rerun
 

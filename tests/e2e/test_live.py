@@ -11,6 +11,8 @@ import re
 
 import pytest
 
+from lossdash.ui import live
+
 try:
     from playwright.sync_api import expect
 except ImportError:  # conftest's browser fixture skips (or fails in CI) with the reason
@@ -30,7 +32,8 @@ SAMPLE = """async (secs) => {
   const drawn = (box) => {
     const plot = box.querySelector('.js-plotly-plot');
     if (!plot || !plot.querySelector('.main-svg')) return false;
-    return plot.querySelectorAll('g.trace, .heatmaplayer image, .gl-container canvas').length > 0;
+    return plot.querySelectorAll(
+      'g.trace, .heatmaplayer image, .imagelayer image, .gl-container canvas').length > 0;
   };
   const blanks = {}, frames = {}, last = {}, hasDrawn = {};
   let samples = 0;
@@ -208,3 +211,81 @@ def test_a_click_is_answered_before_the_next_chart_frame(dash):
     ended = next((t for k, s, t in after if k == "state" and s == "notRunning"), 800)
     early = [t for k, _, t in after if k == "draw" and t < min(ended, 800)]
     assert early == [], after
+
+
+# A plane z = x on x in [0, 1] (11 columns, 3 rows, one gap), drawn as a field by live.js:
+# returns the contour's points and the image's pixels (RGBA rows, top row first).
+FIELD = """async (jsUrl) => {
+  const live = await import(jsUrl);
+  const xs = [...Array(11).keys()].map((i) => i / 10);
+  const z = [0, 1, 2].map(() => xs.slice());
+  z[0][0] = NaN;  // a gap, bottom left
+  const heat = {type: 'heatmap', x: xs, y: [0, 1, 2], z, zmin: 0, zmax: 1,
+    colorscale: [[0, '#0072B2'], [0.5, '#F7F7F7'], [1, '#E69F00']]};
+  const line = {type: 'contour', x: xs, y: [0, 1, 2], z: z.map((r) => r.slice()),
+    contours: {start: 0.5, end: 0.5}, line: {color: '#333333', width: 2}};
+  const points = {type: 'scattergl', x: [0.5], y: [1], mode: 'markers'};
+  const [traces, layout] = live.asField([heat, line, points], {xaxis: {}, yaxis: {}});
+  const image = layout.images[0];
+  const img = new Image();
+  img.src = image.source;
+  await img.decode();
+  const canvas = document.createElement('canvas');
+  canvas.width = img.width; canvas.height = img.height;
+  const ctx = canvas.getContext('2d');
+  ctx.drawImage(img, 0, 0);
+  const px = (c, r) => [...ctx.getImageData(c, r, 1, 1).data];
+  const numbers = layout.shapes[0].path.match(/-?[0-9.e+-]+/g).map(Number);
+  return {types: traces.map((t) => t.type), bar: traces[0].marker.showscale,
+    size: [img.width, img.height], box: [image.x, image.y, image.sizex, image.sizey],
+    left: px(1, 0), middle: px(5, 0), right: px(10, 0), gap: px(0, 2),
+    xs: numbers.filter((_, i) => i % 2 === 0), ys: numbers.filter((_, i) => i % 2 === 1),
+    grid: layout.xaxis.showgrid};
+}"""
+
+
+def test_a_field_is_an_image_with_its_boundary_drawn_where_the_plane_crosses_one_half(dash):
+    """live.js draws the decision boundary's heatmap as an image, one pixel per cell coloured
+    from the trace's colour scale, and its 0.5 contour as a path through the cells where the
+    values cross 0.5 (marching squares, linear between cell centres)."""
+    dash.open(MOONS_SLOW)
+    dash.wait_charts("Loss")
+    js_url = dash.base_url.rstrip("/") + "/" + live.assets()["js_url"]
+    seen = dash.page.evaluate(FIELD, js_url)
+    assert seen["types"] == ["scatter", "scattergl"]  # the colour bar's trace, the points
+    assert seen["bar"] is True
+    assert seen["size"] == [11, 3]
+    assert seen["box"] == pytest.approx([-0.05, 2.5, 1.1, 3.0])  # cells centred on the data
+    assert seen["left"] == pytest.approx([50, 141, 192, 255], abs=2)  # 0.1: 1/5 to the middle
+    assert seen["middle"] == pytest.approx([247, 247, 247, 255], abs=2)
+    assert seen["right"] == [230, 159, 0, 255]  # 1: the last colour (#E69F00)
+    assert seen["gap"][3] == 0  # a cell without a value is transparent
+    assert seen["xs"] and set(seen["xs"]) == {0.5}  # the boundary runs where z = x = 0.5
+    assert min(seen["ys"]) == 0 and max(seen["ys"]) == 2  # from bottom to top
+    assert seen["grid"] is False  # grid lines would show through the image
+
+
+MODEL_PLOT = "document.querySelector('[data-chart=\"fast/model\"] .js-plotly-plot')"
+
+
+def test_the_decision_boundary_redraws_its_image_not_its_points(dash):
+    """A step changes the decision boundary's image and boundary line; the data points, which
+    did not change, are not recomputed or redrawn (Plotly keeps their calcdata)."""
+    dash.open(MOONS_SLOW)
+    dash.wait_charts("Loss")
+    chart = dash.page.locator('[data-chart="fast/model"]')
+    chart.scroll_into_view_if_needed()  # live charts draw once in view
+    dash.button("Step").click()
+    expect(dash.metric("Epoch")).to_have_text("1")
+    image = chart.locator(".imagelayer image")
+    expect(image).to_have_count(1)
+    expect(chart.locator(".shapelayer path")).not_to_have_count(0)
+    before = image.get_attribute("href")
+    assert before.startswith("data:image/png;base64,")
+    dash.page.evaluate(f"() => {{ window.__calc = {MODEL_PLOT}.calcdata; }}")
+    for epoch in ("2", "3"):
+        dash.button("Step").click()
+        expect(dash.metric("Epoch")).to_have_text(epoch)
+    href = f"{MODEL_PLOT}.querySelector('.imagelayer image').getAttribute('href')"
+    dash.page.wait_for_function(f"before => {href} !== before", arg=before)
+    assert dash.page.evaluate(f"() => {MODEL_PLOT}.calcdata === window.__calc")
