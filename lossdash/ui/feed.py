@@ -137,12 +137,18 @@ class _Workers:
 
     def _work(self):
         while True:
-            fn, future = self._queue.get()
-            if future.set_running_or_notify_cancel():
-                try:
-                    future.set_result(fn())
-                except BaseException as err:  # handed to the request, which answers it
-                    future.set_exception(err)
+            self._build_one()
+
+    def _build_one(self):
+        """One frame. Its function holds the run and the session's state, so it is let go when
+        this returns: kept in the loop's locals, each thread's last frame held a closed
+        session's whole run until the thread's next request."""
+        fn, future = self._queue.get()
+        if future.set_running_or_notify_cancel():
+            try:
+                future.set_result(fn())
+            except BaseException as err:  # handed to the request, which answers it
+                future.set_exception(err)
 
 
 _workers: _Workers | None = None

@@ -182,3 +182,17 @@ def test_a_frame_on_a_feed_thread_knows_it_is_serving(feeds):
     add(feeds, run, lambda r, w: seen.append(feed.serving()) or {})
     assert serve("tok")[0] == 200
     assert seen == [True] and not feed.serving()
+
+
+def test_a_feed_thread_lets_go_of_the_run_it_served(feeds):
+    """Once its frame is answered and its feed forgotten, a run is freed: no feed thread keeps
+    it (nor the session's state) until that thread's next request."""
+    feed.routes()
+    run = Run()
+    gone = weakref.ref(run)
+    add(feeds, run, lambda r, w: {"charts": []})
+    assert serve("tok")[0] == 200
+    feeds.clear()
+    del run
+    gc.collect()
+    assert gone() is None
