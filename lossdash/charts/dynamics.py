@@ -34,7 +34,8 @@ def sharpness_chart(steps, values, lr_steps=None, lrs=None, factor=2.0):
         optimizers): no threshold line.
     """
     layout = base.plot_layout("Sharpness λmax and the stability threshold", "step",
-                              "λmax (log scale)", yaxis={"type": "log"},
+                              "λmax (log scale)", xaxis=dict(base.NUMBERS),
+                              yaxis={"type": "log"},
                               uirevision="sharpness")
     steps, values = np.asarray(steps, float), np.asarray(values, float)
     if values.size == 0:
@@ -59,7 +60,8 @@ def update_ratio_chart(steps, ratios, rule=1e-3):
     ratios : dict of layer name -> array-like, one value per step in ``steps``
     """
     layout = base.plot_layout("Update / weight ratio per layer", "step",
-                              "‖ΔW‖ / ‖W‖ (log scale)", yaxis={"type": "log"},
+                              "‖ΔW‖ / ‖W‖ (log scale)", xaxis=dict(base.NUMBERS),
+                              yaxis={"type": "log"},
                               uirevision="update-ratio")
     steps = np.asarray(steps, float)
     if steps.size == 0 or not ratios:

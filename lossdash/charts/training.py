@@ -156,7 +156,7 @@ def loss_curve(history: pd.DataFrame, smoothing: float = 0.0, log_y: bool = Fals
     """
     col = base.x_column(x)
     layout = base.plot_layout("Loss", col, "loss (log scale)" if log_y else "loss",
-                     yaxis={"type": "log" if log_y else "linear"},
+                     xaxis=dict(base.NUMBERS), yaxis={"type": "log" if log_y else "linear"},
                      uirevision=f"loss-{col}-{log_y}")
     if history.empty or "loss" not in history.columns:
         layout["yaxis"]["range"] = [-1, 1] if log_y else [0, 1]  # not Plotly's 1..10k default
@@ -193,7 +193,8 @@ def metric_curve(history: pd.DataFrame, x: str = "step", label: str = "metric") 
     ``label`` names the metric on the y axis (the UI knows whether it is R^2 or accuracy).
     """
     col = base.x_column(x)
-    layout = base.plot_layout(label.capitalize(), col, label, uirevision=f"metric-{col}")
+    layout = base.plot_layout(label.capitalize(), col, label, xaxis=dict(base.NUMBERS),
+                              yaxis=dict(base.NUMBERS), uirevision=f"metric-{col}")
     data = _eval_lines(history, col, [(f"{role}_metric", f"{role} {label}", base.COLORS[role])
                                       for role in ("train", "val")])
     return base.figure(data, layout) if data else base.empty(layout, "no evaluations yet")
@@ -213,7 +214,8 @@ def param_trajectories(history: pd.DataFrame, names: Sequence[str],
     title = "Parameters"
     if len(present) > len(shown):
         title += f" (first {len(shown)} of {len(present)} shown)"
-    layout = base.plot_layout(title, col, "parameter value", uirevision=f"params-{col}")
+    layout = base.plot_layout(title, col, "parameter value", xaxis=dict(base.NUMBERS),
+                              yaxis=dict(base.NUMBERS), uirevision=f"params-{col}")
     if history.empty or not shown:
         return base.empty(layout, "no parameter values recorded")
     layout["legend"]["font"]["size"] = 9
@@ -232,9 +234,9 @@ def gradient_chart(history: pd.DataFrame, log_y: bool = True, x: str = "step") -
     with the learning rate on a secondary (right, linear) axis; ``x`` is "step" or "epoch"."""
     col = base.x_column(x)
     layout = base.plot_layout("Gradient and update size", col,
-                     "norm (log scale)" if log_y else "norm",
+                     "norm (log scale)" if log_y else "norm", xaxis=dict(base.NUMBERS),
                      yaxis={"type": "log" if log_y else "linear"},
-                     yaxis2={"title": {"text": "learning rate"}, "overlaying": "y",
+                     yaxis2={"title": {"text": "learning rate"}, "overlaying": "y", **base.NUMBERS,
                              "side": "right", "showgrid": False, "rangemode": "tozero"},
                      uirevision=f"grad-{col}-{log_y}")
     layout["margin"]["r"] = 60  # room for the learning-rate axis

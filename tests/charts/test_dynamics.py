@@ -51,3 +51,11 @@ def test_stability_marker_text_sits_at_the_line_on_a_log_axis():
 
 def test_no_line_no_marker():
     assert not compare.stability_marker(go.Figure(), None).layout.shapes
+
+
+def test_dynamics_charts_name_their_axis_types():
+    """Redrawn live: Plotly must not infer the axis types from the data on every redraw."""
+    sharp = dynamics.sharpness_chart([0, 1, 2], [1.0, 2.0, 3.0], [0, 1, 2], [0.1] * 3)
+    ratio = dynamics.update_ratio_chart([0, 1], {"W1": [1e-3, 2e-3]})
+    for fig in (sharp, ratio):
+        assert (fig.layout.xaxis.type, fig.layout.yaxis.type) == ("linear", "log")

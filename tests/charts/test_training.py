@@ -597,3 +597,17 @@ def test_loss_curve_draws_no_smoothed_line_for_a_full_batch():
     assert "batch loss (smoothed)" not in names(fig)
     assert trace(fig, "batch loss").opacity in (None, 1)
     assert charts.full_batch(h) and not charts.full_batch(make_history())
+
+
+@pytest.mark.parametrize("build", [
+    lambda h: charts.loss_curve(h, 0.6, True), lambda h: charts.loss_curve(h, 0.0, False, "epoch"),
+    lambda h: charts.metric_curve(h), lambda h: charts.gradient_chart(h),
+    lambda h: charts.param_trajectories(h, ["W1[0,0]", "b1[0]"])],
+    ids=["loss-log", "loss-epoch", "metric", "gradient", "params"])
+def test_history_charts_name_every_axis_type(build):
+    """Live charts redraw many times a second: an axis without a type makes Plotly infer it
+    from the data on every redraw. Every axis of a history chart says its type."""
+    layout = build(make_history()).layout
+    axes = [name for name in layout if name.startswith(("xaxis", "yaxis"))]
+    assert {"xaxis", "yaxis"} <= set(axes)
+    assert all(layout[name].type in ("linear", "log") for name in axes), axes
