@@ -252,11 +252,14 @@ def apply_style(fig: go.Figure, title: str, x_title: str, y_title: str, **layout
 MANY_ENTRIES = 4  # more legend entries than this wrap into rows that would cover the title
 
 
+LEGEND_BELOW = {"orientation": "h", "x": 0.0, "xanchor": "left", "y": 0.0, "yanchor": "bottom",
+                "yref": "container"}
+
+
 def legend_below(fig: go.Figure) -> go.Figure:
     """Move the legend to the bottom of the figure, where its rows push the plot area up
     instead of climbing over the title (Plotly grows the bottom margin to fit it)."""
-    fig.update_layout(legend={"orientation": "h", "x": 0.0, "xanchor": "left", "y": 0.0,
-                              "yanchor": "bottom", "yref": "container"})
+    fig.update_layout(legend=LEGEND_BELOW)
     return fig
 
 
