@@ -121,15 +121,19 @@ def _keyed_rows(bucket: np.ndarray, spiky: Sequence[np.ndarray]) -> np.ndarray:
     buckets: the bucket's first row)."""
     n = len(bucket)
     first = np.r_[True, bucket[1:] != bucket[:-1]]  # bucket is sorted: where each one starts
+    starts = np.flatnonzero(first)
     found = [np.array([0, n - 1])]
     if not spiky:
-        found.append(np.flatnonzero(first))
+        found.append(starts)
+    # Linear in n (a live chart decimates its whole history every frame): each bucket's
+    # extreme by ``reduceat``, spread back over its rows; the first row equal to it wins.
+    segment = np.cumsum(first) - 1  # each row's bucket number
     for values in spiky:
         finite = np.isfinite(values)
-        low, high = np.where(finite, values, np.inf), np.where(finite, values, -np.inf)
-        for key in (low, -high):
-            order = np.lexsort((key, bucket))  # by bucket, then value; stable on ties
-            found.append(order[first])  # sorting keeps the buckets where they were
+        for fill, reduce in ((np.inf, np.minimum), (-np.inf, np.maximum)):
+            key = np.where(finite, values, fill)
+            hits = np.flatnonzero(key == reduce.reduceat(key, starts)[segment])
+            found.append(hits[np.r_[True, segment[hits[1:]] != segment[hits[:-1]]]])
     return _sorted_unique(np.concatenate(found))
 
 
