@@ -10,10 +10,11 @@ connection out of the server log (``lossdash.ui.asgi``).
 import streamlit as st
 from starlette.middleware import Middleware
 
-from lossdash.ui import asgi, feed
+from lossdash.ui import asgi, feed, heap
 from lossdash.ui.main import main
 
 if __name__ == "__main__":  # a session's page (a search's worker processes import this file
     main()  # as __mp_main__ and must not draw the app)
-else:
+else:  # the server, once
+    heap.keep_large_blocks_apart()  # a closed session's large blocks go back to the system
     app = st.App(__file__, routes=feed.routes(), middleware=[Middleware(asgi.ClosedSockets)])

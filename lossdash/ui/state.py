@@ -8,8 +8,6 @@ the existing trainer, so they take effect on resume.
 
 from __future__ import annotations
 
-import ctypes
-import gc
 import threading
 import time
 from dataclasses import dataclass, field, fields
@@ -18,7 +16,7 @@ import streamlit as st
 
 from lossdash import config
 from lossdash.config import RunConfig
-from lossdash.ui import background
+from lossdash.ui import background, heap
 
 LIVE_FIELDS = frozenset({"lr", "schedule", "step_size", "gamma", "decay", "max_epochs"})
 RESET_FIELDS = tuple(f.name for f in fields(RunConfig) if f.name not in LIVE_FIELDS)
@@ -53,7 +51,7 @@ def init_state():
     """Every session key the app uses, set once (Streamlit's guidance: setdefault at the top)."""
     ss = st.session_state
     if "run" not in ss:  # a new session: a moment to give back what closed ones left
-        release_memory()
+        heap.release()
     ss.setdefault("run", None)  # LiveRun or None
     ss.setdefault("csv", None)  # the last good upload: {"token", "name", "frame", "dataset"}
     ss.setdefault("url_checked", False)  # URL parameters are validated once per session
@@ -63,22 +61,6 @@ def init_state():
     ss.setdefault("sweep", None)  # last LR sweep result
     ss.setdefault("search", None)  # the settings search (lossdash.explore.search.Search) or None
     ss.setdefault("search_applied", None)  # the trial "Use best" last put into the sidebar
-
-
-def release_memory():
-    """Hand the memory of freed objects back to the system (glibc's ``malloc_trim``).
-
-    A closed session's runs are freed once Streamlit drops its state, but glibc keeps the
-    freed heap of many small objects (histories, figures, frames) for reuse, so the server's
-    resident memory stayed ~120 MB above its start after 20 sessions had come and gone. Called
-    when a session starts (a few milliseconds); elsewhere than glibc it does nothing.
-    """
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return
-    gc.collect()
-    libc.malloc_trim(0)
 
 
 def built(run, name, inputs, build):
