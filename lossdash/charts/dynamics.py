@@ -76,7 +76,15 @@ def update_ratio_chart(steps, ratios, rule=1e-3):
 
 
 def mark_epoch(fig, x, text):
-    """Add a vertical dashed marker at ``x`` with ``text`` on top; returns ``fig``."""
-    fig.add_vline(x=x, line={"color": BEST_COLOR, "dash": "dash"}, annotation_text=text,
-                  annotation_position="top left")
+    """Add a vertical dashed marker at ``x`` with ``text`` on top; returns ``fig``.
+
+    The shape and annotation ``add_vline(..., annotation_position="top left")`` makes,
+    written out: ``add_vline`` took ~11 ms (it inspects every subplot), and the loss chart
+    carrying this marker is rebuilt on every live frame."""
+    line = {"type": "line", "xref": "x", "yref": "y domain", "x0": x, "x1": x, "y0": 0, "y1": 1,
+            "line": {"color": BEST_COLOR, "dash": "dash"}}
+    note = {"text": text, "showarrow": False, "xref": "x", "yref": "y domain", "x": x, "y": 1,
+            "xanchor": "right", "yanchor": "top"}
+    fig.update_layout(shapes=[*fig.layout.shapes, line],
+                      annotations=[*fig.layout.annotations, note])
     return fig
