@@ -133,7 +133,8 @@ function apply(state, msg) {
 // points too (in WebGL), 45-60 ms of the browser's core per frame plus as much again in its
 // GPU process. Images and shapes are layout: Plotly redraws them alone, and the points,
 // whose arrays do not change, are drawn once.
-const fields = new WeakMap(); // z array -> its image source or contour path
+const imageCache = new WeakMap(); // z array -> its image source
+const pathCache = new WeakMap(); // z array -> its contour path (a chart may share one z)
 const scales = new Map(); // colorscale JSON -> 256 RGB entries
 const bars = new Map(); // a heatmap's colour bar settings -> the invisible trace that draws it
 
@@ -178,7 +179,7 @@ function axisOf(trace, key, n) {
 function imageOf(trace) {
   // the heatmap as a layout image: one pixel per cell, top row first, gaps transparent
   const z = trace.z;
-  let source = fields.get(z);
+  let source = imageCache.get(z);
   const rows = z.length;
   const cols = rows ? z[0].length : 0;
   if (!rows || !cols) return null;
@@ -212,7 +213,7 @@ function imageOf(trace) {
     }
     context.putImageData(pixels, 0, 0);
     source = canvas.toDataURL();
-    fields.set(z, source);
+    imageCache.set(z, source);
   }
   const xs = axisOf(trace, "x", cols);
   const ys = axisOf(trace, "y", rows);
@@ -245,7 +246,7 @@ const CASES = [[], [[3, 0]], [[0, 1]], [[3, 1]], [[1, 2]], [[3, 0], [1, 2]], [[0
 
 function contourPath(trace, level) {
   const z = trace.z;
-  let path = fields.get(z);
+  let path = pathCache.get(z);
   if (path !== undefined) return path;
   const rows = z.length;
   const cols = rows ? z[0].length : 0;
@@ -273,7 +274,7 @@ function contourPath(trace, level) {
     }
   }
   path = parts.join("");
-  fields.set(z, path);
+  pathCache.set(z, path);
   return path;
 }
 
