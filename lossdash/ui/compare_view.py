@@ -15,7 +15,7 @@ from lossdash import config, optimizers
 from lossdash.charts import compare as charts_compare
 from lossdash.charts import training as charts
 from lossdash.explore import compare, lrfind
-from lossdash.ui import guard, landscape_panel, live, stability_view
+from lossdash.ui import fragments, guard, landscape_panel, live, stability_view
 from lossdash.ui.sidebar import LR_GRID
 from lossdash.ui.text import inert
 
@@ -96,7 +96,7 @@ def compare_section(cfg, run):
     if comp is None:
         st.info("Pick what to vary, then press Start.")
         return
-    st.fragment(_compare_live, run_every=TICK_SECONDS if playing else None)(comp)
+    fragments.fragment(_compare_live, run_every=TICK_SECONDS if playing else None)(comp)
     finished = [i for i, t in enumerate(comp.trainers) if t.done or not playing]
     if finished:
         p = st.columns([3, 1], vertical_alignment="bottom")

@@ -14,7 +14,7 @@ import streamlit as st
 from lossdash import config
 from lossdash.charts import network
 from lossdash.charts.training import boundary_grid
-from lossdash.ui import background, feed, live
+from lossdash.ui import background, feed, fragments, live
 
 FRAME_SECONDS = 1.0  # the network moves slowly next to the loss: a frame a second at most
 NEW_LAYER_WIDTH = 4  # neurons of a layer added with "+ layer"
@@ -175,4 +175,4 @@ def render(run):
         layer_controls(run)
         # with the live feed the page fetches the frames; a slow tick keeps it asking
         every = (live.HEARTBEAT_SECONDS if feed.mounted else FRAME_SECONDS) if run.playing else None
-        st.fragment(guarded, run_every=every)(run)
+        fragments.fragment(guarded, run_every=every)(run)

@@ -21,7 +21,7 @@ from lossdash import models, optimizers
 from lossdash.charts import search as charts
 from lossdash.explore import search
 from lossdash.explore.search import Range
-from lossdash.ui import live, state
+from lossdash.ui import fragments, live, state
 from lossdash.ui.sidebar import BATCH_SIZES, LR_GRID
 
 URL = "query-params"
@@ -236,4 +236,4 @@ def render(cfg, run):
         st.info("Pick what to vary, then press Start.")
         return
     ticking = not s.done
-    st.fragment(progress, run_every=TICK_SECONDS if ticking else None)(s, ticking)
+    fragments.fragment(progress, run_every=TICK_SECONDS if ticking else None)(s, ticking)

@@ -29,6 +29,7 @@ from lossdash.ui import (
     advice,
     background,
     feed,
+    fragments,
     guard,
     landscape_panel,
     live,
@@ -423,7 +424,7 @@ def live_fragment(name, run):
         every = live.HEARTBEAT_SECONDS  # the page fetches the frames from the live feed
     if name == "slow":  # without the feed, the ticks end with one rerun of the page
         st.session_state.slow_waits = ticking and not run.playing and not fed
-    st.fragment(guarded(body), run_every=every if ticking else None)(run)
+    fragments.fragment(guarded(body), run_every=every if ticking else None)(run)
 
 
 def render(run):
