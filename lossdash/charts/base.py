@@ -9,6 +9,7 @@ longer than the figure's data on a live frame.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 
 import numpy as np
@@ -267,9 +268,24 @@ def legend_below(fig: go.Figure) -> go.Figure:
     return fig
 
 
+NOTE_CHARS = 24  # a note's longest line: fits a half-width chart's plot area at 1024 px
+
+
+def wrapped(text: str, width: int = NOTE_CHARS) -> str:
+    """``text`` in lines of at most ``width`` characters (``<br>``, Plotly's line break), cut
+    after a colon first: "measured while training:<br>press Play or Step"."""
+    if len(text) <= width:
+        return text
+    head, colon, tail = text.partition(": ")
+    if colon and len(head) < width:
+        return f"{head}:<br>{wrapped(tail, width)}"
+    return "<br>".join(textwrap.wrap(text, width))
+
+
 def annotation(text: str) -> dict:
-    """``text`` in the middle of the plot area, for a figure with nothing to draw."""
-    return {"text": text, "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper",
+    """``text`` in the middle of the plot area, for a figure with nothing to draw (a long one
+    on several lines: Plotly never wraps, and a narrow chart cut it at its edges)."""
+    return {"text": wrapped(text), "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper",
             "showarrow": False, "font": {"size": 13, "color": "#666666"}}
 
 

@@ -153,3 +153,13 @@ def test_plain_escapes_the_html_plotly_reads():
 
 def test_plain_cuts_a_long_name():
     assert base.plain("n" * 500) == "n" * (base.MAX_NAME_CHARS - 1) + "…"
+
+
+def test_a_long_note_is_cut_after_its_colon_and_a_short_one_is_kept():
+    assert base.annotation("no steps yet")["text"] == "no steps yet"
+    assert (base.annotation("measured while training: press Play or Step")["text"]
+            == "measured while training:<br>press Play or Step")
+    long = "a note with no colon that runs on for longer than one narrow chart can show"
+    lines = base.annotation(long)["text"].split("<br>")
+    assert len(lines) > 1 and max(map(len, lines)) <= base.NOTE_CHARS
+    assert " ".join(lines) == long
