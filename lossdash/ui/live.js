@@ -306,6 +306,71 @@ export function asField(data, layout) {
   return [traces, out];
 }
 
+// ---------------------------------------------------------------- a field's value under the pointer
+// A field is an image, which Plotly cannot hover: the panel shows its value itself, as Plotly
+// did for the heatmap ("P(class 1): 0.73"), unless Plotly is showing a data point's label.
+function nearestCell(centres, t) {
+  // the index of the (evenly spaced) cell whose centre is nearest t; -1 off the grid
+  const n = centres.length;
+  if (!n || !Number.isFinite(t)) return -1;
+  const step = n > 1 ? (centres[n - 1] - centres[0]) / (n - 1) : 1;
+  const i = Math.round((t - centres[0]) / step);
+  return i >= 0 && i < n ? i : -1;
+}
+
+export function fieldValue(trace, x, y) {
+  // the field's value at data point (x, y) and what it is called, or null off it or in a gap
+  // (exported for tests/e2e/test_live.py)
+  const z = trace.z;
+  const rows = z ? z.length : 0;
+  const cols = rows ? z[0].length : 0;
+  const c = nearestCell(axisOf(trace, "x", cols), x);
+  const r = nearestCell(axisOf(trace, "y", rows), y);
+  if (c < 0 || r < 0) return null;
+  const v = z[r][c];
+  if (v === null || !Number.isFinite(v)) return null;
+  const title = trace.colorbar && trace.colorbar.title;
+  const name = trace.name || (title && title.text) || "value";
+  return { name, value: v, text: `${name}: ${Number.isInteger(v) ? v : v.toPrecision(3)}` };
+}
+
+function hoverField(state) {
+  // once per plot div: a tip that follows the pointer over the plot area
+  const div = state.div;
+  if (div.__lossdashFieldTip) return;
+  const box = div.parentElement;
+  const tip = document.createElement("div");
+  tip.className = "ld-field-tip";
+  tip.hidden = true;
+  box.appendChild(tip);
+  div.__lossdashFieldTip = tip;
+  let onPoint = false;
+  div.on("plotly_hover", () => { onPoint = true; tip.hidden = true; });
+  div.on("plotly_unhover", () => { onPoint = false; });
+  div.addEventListener("mouseleave", () => { tip.hidden = true; });
+  div.addEventListener("mousemove", (event) => {
+    const full = div._fullLayout;
+    const xa = full && full.xaxis;
+    const ya = full && full.yaxis;
+    const field = (state.data || []).find((t) => t.type === "heatmap" && t.visible !== false &&
+      t.visible !== "legendonly" && !(state.hidden && state.hidden.has(legendKey(t))));
+    if (onPoint || !xa || !ya || !field) { tip.hidden = true; return; }
+    const rect = div.getBoundingClientRect();
+    const px = event.clientX - rect.left - xa._offset;
+    const py = event.clientY - rect.top - ya._offset;
+    const inside = px >= 0 && py >= 0 && px <= xa._length && py <= ya._length;
+    const found = inside ? fieldValue(field, xa.p2d(px), ya.p2d(py)) : null;
+    if (!found) { tip.hidden = true; return; }
+    tip.textContent = found.text;
+    tip.hidden = false;
+    const frame = box.getBoundingClientRect();
+    const x = event.clientX - frame.left;
+    // right of the pointer, or left of it where the tip would leave the chart (a phone)
+    tip.style.left = `${x + 12 + tip.offsetWidth > frame.width ? x - 12 - tip.offsetWidth : x + 12}px`;
+    tip.style.top = `${event.clientY - frame.top + 12}px`;
+  });
+}
+
 // ---------------------------------------------------------------- drawing
 const CONFIG = { displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
 
@@ -340,6 +405,7 @@ function draw(state) {
   const t0 = performance.now();
   plotly.react(state.div, data, layout, CONFIG);
   renderLegend(state);
+  if (state.field) hoverField(state);
   if (state.click && !state.div.__lossdashClick) {
     state.div.__lossdashClick = true; // Plotly keeps its handlers on the div across redraws
     state.div.on("plotly_click", (event) => {

@@ -289,3 +289,43 @@ def test_the_decision_boundary_redraws_its_image_not_its_points(dash):
     href = f"{MODEL_PLOT}.querySelector('.imagelayer image').getAttribute('href')"
     dash.page.wait_for_function(f"before => {href} !== before", arg=before)
     assert dash.page.evaluate(f"() => {MODEL_PLOT}.calcdata === window.__calc")
+
+
+# The value under the pointer of a plane z = x on x in [0, 1] (11 columns, 3 rows, one gap).
+FIELD_VALUES = """async (jsUrl) => {
+  const live = await import(jsUrl);
+  const xs = [...Array(11).keys()].map((i) => i / 10);
+  const z = [0, 1, 2].map(() => xs.slice());
+  z[2][10] = null;  // a gap, top right
+  const heat = {type: 'heatmap', x: xs, y: [0, 1, 2], z, name: 'P(class 1)'};
+  const at = (x, y) => live.fieldValue(heat, x, y);
+  return {centre: at(0.3, 1), near: at(0.33, 1.4), edge: at(1.04, 0), off: at(1.06, 0),
+          below: at(0.5, -0.6), gap: at(1, 2)};
+}"""
+
+
+def test_the_field_under_the_pointer_shows_its_value(dash):
+    """The decision boundary is an image, which Plotly cannot hover: the panel names the value
+    of the cell under the pointer itself (its nearest cell centre), nothing off the grid or in
+    a gap, and shows it in a tip while the pointer is over the plot."""
+    dash.open(MOONS_SLOW)
+    dash.wait_charts("Loss")
+    js_url = dash.base_url.rstrip("/") + "/" + live.assets()["js_url"]
+    seen = dash.page.evaluate(FIELD_VALUES, js_url)
+    assert seen["centre"] == {"name": "P(class 1)", "value": pytest.approx(0.3),
+                              "text": "P(class 1): 0.300"}
+    assert seen["near"]["value"] == pytest.approx(0.3)  # 0.33 is nearest the 0.3 column
+    assert seen["edge"]["value"] == 1  # within the last cell's half width
+    assert seen["off"] is None and seen["below"] is None and seen["gap"] is None
+    chart = dash.page.locator('[data-chart="fast/model"]')
+    chart.scroll_into_view_if_needed()
+    plot = chart.locator(".nsewdrag").first  # the plot area
+    expect(plot).to_be_visible()
+    box = plot.bounding_box()
+    dash.page.mouse.move(box["x"] + box["width"] * 0.1, box["y"] + box["height"] * 0.1)
+    tip = chart.locator(".ld-field-tip")
+    expect(tip).to_be_visible()
+    expect(tip).to_have_text(re.compile(r"^P\(class 1\): [0-9.e-]+$"))
+    assert 0 <= float(tip.inner_text().split(": ")[1]) <= 1
+    dash.page.mouse.move(box["x"] - 40, box["y"] - 40)  # off the plot
+    expect(tip).to_be_hidden()
