@@ -452,13 +452,21 @@ function wrapLine(line, px, width) {
   return sup ? out.map((l) => `<sup>${l}</sup>`) : out;
 }
 
+const wraps = new Map(); // "size|width|title" -> the title's lines
+
 function fitTitle(layout, width) {
   const title = layout.title;
   const text = typeof title === "string" ? title : title && title.text;
   if (!text || width <= 0) return layout;
   const px = (title.font && title.font.size) || 14;
   const lines = String(text).split("<br>");
-  const wrapped = lines.flatMap((line) => wrapLine(line, px, width - 24));
+  const key = `${px}|${width}|${text}`; // a title keeps its text frame after frame: measured once
+  let wrapped = wraps.get(key);
+  if (!wrapped) {
+    wrapped = lines.flatMap((line) => wrapLine(line, px, width - 24));
+    if (wraps.size > 200) wraps.clear();
+    wraps.set(key, wrapped);
+  }
   if (wrapped.length === lines.length) return layout;
   const added = wrapped.length - lines.length;
   const margin = Object.assign({ t: 60 }, layout.margin);
