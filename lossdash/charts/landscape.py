@@ -278,9 +278,7 @@ def loss_shape_figure(shapes, which: str = "value") -> go.Figure:
     y_title = f"loss of one sample l({var})" if which == "value" else f"gradient dl/d{var}"
     title = ("How each loss " + ("charges an error" if which == "value" else "pushes back")
              + (" (per sample)" if shapes.task == "regression" else ", by the margin"))
-    fig = base.apply_style(go.Figure(), title, shapes.x_label, y_title, uirevision="shapes")
-    fig.add_hline(y=0, line={"color": "#999999", "width": 1})
-    fig.add_vline(x=0, line={"color": "#999999", "width": 1})
+    data = []
     drawn = {}  # name -> curve, of the curves drawn solid
     for k, (name, y) in enumerate(curves.items()):
         line = {"color": RUN_COLORS[k % len(RUN_COLORS)], "width": 2.5}
@@ -289,8 +287,18 @@ def loss_shape_figure(shapes, which: str = "value") -> go.Figure:
             drawn[name] = y
         else:  # dashed on top, so the curve it would hide under still shows
             name, line = f"{name} (= {twin})", {**line, "dash": "dash", "width": 3}
-        fig.add_trace(go.Scatter(x=shapes.x, y=y, mode="lines", name=name, line=line))
-    return base.legend_below(fig)  # half a phone's width: a legend above wraps onto the title
+        data.append({"type": "scatter", "x": shapes.x, "y": y, "mode": "lines", "name": name,
+                     "line": line})
+    axis = {"color": "#999999", "width": 1}  # the axes r = 0 and l = 0, across the whole plot
+    layout = base.plot_layout(
+        title, shapes.x_label, y_title, uirevision="shapes",
+        # below the plot: half a phone's width, and a legend above wraps onto the title
+        legend={**base.look(title)["legend"], **base.LEGEND_BELOW},
+        shapes=[{"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y",
+                 "y0": 0, "y1": 0, "line": axis},
+                {"type": "line", "xref": "x", "x0": 0, "x1": 0, "yref": "y domain",
+                 "y0": 0, "y1": 1, "line": axis}])
+    return base.figure(data, layout)
 
 
 def _same_curve(a, b) -> bool:

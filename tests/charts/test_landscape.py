@@ -171,6 +171,15 @@ def test_loss_shape_figure_has_one_line_per_loss(which):
     assert fig.layout.xaxis.title.text == s.x_label
 
 
+def test_loss_shape_figure_draws_the_zero_axes_across_the_plot_and_the_legend_below():
+    fig = charts.loss_shape_figure(shapes.loss_shapes("regression", points=11), "gradient")
+    across = {(s.xref, s.x0, s.x1, s.yref, s.y0, s.y1) for s in fig.layout.shapes}
+    assert across == {("x domain", 0, 1, "y", 0, 0), ("x", 0, 0, "y domain", 0, 1)}
+    assert fig.layout.legend.yref == "container" and fig.layout.legend.y == 0
+    assert fig.layout.uirevision == "shapes"
+    assert fig.layout.yaxis.title.text == "gradient dl/dr"
+
+
 def test_loss_shape_figure_refuses_other_views():
     with pytest.raises(ValueError, match="'value' or 'gradient'"):
         charts.loss_shape_figure(shapes.loss_shapes(points=3), "hessian")

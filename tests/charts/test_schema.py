@@ -6,7 +6,9 @@ import plotly.graph_objects as go
 import pytest
 
 from lossdash.charts import base, dynamics, network
+from lossdash.charts import landscape as charts_landscape
 from lossdash.charts import training as charts
+from lossdash.explore import shapes
 from tests.charts.test_network import snap_of
 from tests.charts.test_training import (
     DATA_CHARTS,
@@ -33,6 +35,10 @@ BUILDERS = {
     "network": lambda: network.network_figure(snap_of((3, 2))[1], (1, 0)),
     "neuron": lambda: network.neuron_figure(snap_of((3,))[1], 1, 2),
     "empty": lambda: base.empty(base.plot_layout("Loss", "step", "loss"), "nothing yet"),
+    "loss_shape_regression": lambda: charts_landscape.loss_shape_figure(
+        shapes.loss_shapes("regression", points=11), "value"),
+    "loss_shape_classification": lambda: charts_landscape.loss_shape_figure(
+        shapes.loss_shapes("classification", points=11), "gradient"),  # with a dashed twin
 }
 
 
