@@ -315,20 +315,19 @@ def outlier_figure(result) -> go.Figure:
     x = np.asarray(result.X, dtype=float)[:, 0]
     y, out = np.asarray(result.y, dtype=float), np.asarray(result.outlier, dtype=bool)
     title = f"{int(out.sum())} outliers: which line do they drag?"
-    fig = base.apply_style(go.Figure(), title, "x", "y")
+    layout = base.plot_layout(title, "x", "y")
     if not len(x):
-        return base.note(fig, "no data")
-    fig.add_trace(go.Scatter(x=x[~out], y=y[~out], mode="markers", name="data",
-                             marker={"size": 6, "color": base.COLORS["train"]}))
-    fig.add_trace(go.Scatter(x=x[out], y=y[out], mode="markers", name="outliers",
-                             marker={"size": 10, "symbol": "x", "color": base.OKABE_ITO[3]}))
+        return base.empty(layout, "no data")
     ends = np.array([x.min(), x.max()])
     w0, b0 = result.true
-    fig.add_trace(go.Scatter(x=ends, y=w0 * ends + b0, mode="lines",
-                             name=f"true: y = {w0:g}x + {b0:g}",
-                             line={"color": "#666666", "dash": "dash"}))
+    data = [{"type": "scatter", "x": x[~out], "y": y[~out], "mode": "markers", "name": "data",
+             "marker": {"size": 6, "color": base.COLORS["train"]}},
+            {"type": "scatter", "x": x[out], "y": y[out], "mode": "markers", "name": "outliers",
+             "marker": {"size": 10, "symbol": "x", "color": base.OKABE_ITO[3]}},
+            {"type": "scatter", "x": ends, "y": w0 * ends + b0, "mode": "lines",
+             "name": f"true: y = {w0:g}x + {b0:g}", "line": {"color": "#666666", "dash": "dash"}}]
     for k, (name, (w, b)) in enumerate(result.fits.items()):
-        fig.add_trace(go.Scatter(x=ends, y=w * ends + b, mode="lines",
-                                 name=f"{name}: y = {w:.2f}x + {b:.2f}",
-                                 line={"color": RUN_COLORS[k % len(RUN_COLORS)], "width": 2.5}))
-    return fig
+        data.append({"type": "scatter", "x": ends, "y": w * ends + b, "mode": "lines",
+                     "name": f"{name}: y = {w:.2f}x + {b:.2f}",
+                     "line": {"color": RUN_COLORS[k % len(RUN_COLORS)], "width": 2.5}})
+    return base.figure(data, layout)

@@ -194,6 +194,15 @@ def test_outlier_figure_shows_points_and_every_fit():
     (mae,) = [t for t in fig.data if t.name.startswith("mae")]
     assert list(mae.y) == [0.5, 3.5]
     assert mae.name == "mae: y = 3.00x + 0.50"
+    (true,) = [t for t in fig.data if t.name.startswith("true")]
+    assert list(true.y) == [0.5, 3.5] and true.name == "true: y = 3x + 0.5"
+
+
+def test_outlier_figure_without_data_says_so():
+    empty = shapes.OutlierFit(np.zeros((0, 1)), np.zeros(0), np.zeros(0, bool), {})
+    fig = charts.outlier_figure(empty)
+    assert not fig.data
+    assert [a.text for a in fig.layout.annotations] == ["no data"]
 
 
 @pytest.mark.parametrize("which", ["value", "gradient"])

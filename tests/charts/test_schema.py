@@ -39,6 +39,11 @@ BUILDERS = {
         shapes.loss_shapes("regression", points=11), "value"),
     "loss_shape_classification": lambda: charts_landscape.loss_shape_figure(
         shapes.loss_shapes("classification", points=11), "gradient"),  # with a dashed twin
+    "outliers": lambda: charts_landscape.outlier_figure(shapes.OutlierFit(
+        np.array([[0.0], [1.0]]), np.array([0.5, -8.0]), np.array([False, True]),
+        {"mse": (1.0, 0.0)})),
+    "outliers_empty": lambda: charts_landscape.outlier_figure(shapes.OutlierFit(
+        np.zeros((0, 1)), np.zeros(0), np.zeros(0, bool), {})),
 }
 
 
