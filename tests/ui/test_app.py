@@ -337,6 +337,21 @@ def test_shapes_view_settings_in_the_url_give_no_notice():
     assert at.radio(key="shape_task").value == "classification"
 
 
+def test_the_loss_shapes_view_draws_every_loss_and_the_outlier_fits():
+    from lossdash import losses
+
+    at = start(view="Loss shapes")
+    figures = live_figures(at)
+    for chart_id in ("shape_values", "shape_grads"):
+        shapes = figures[chart_id]
+        assert [t["name"] for t in shapes["data"]] == losses.names("regression")
+        assert len(shapes["layout"]["shapes"]) == 2  # the zero lines r = 0 and l = 0
+    # k = 5 outliers, seed 0: they tilt the MSE line; MAE and Huber stay near w = 3, b = 0.5
+    assert [t["name"] for t in figures["outlier_chart"]["data"]] == [
+        "data", "outliers", "true: y = 3x + 0.5", "mse: y = 0.93x + 1.11",
+        "mae: y = 3.24x + 0.40", "huber: y = 3.03x + 0.46"]
+
+
 def test_share_link_carries_an_imported_setup_whole():
     from urllib.parse import parse_qsl
 
