@@ -9,6 +9,7 @@ from lossdash.charts import base, dynamics, network
 from lossdash.charts import landscape as charts_landscape
 from lossdash.charts import training as charts
 from lossdash.explore import shapes
+from tests.charts.test_landscape import demo_runs, make_landscape
 from tests.charts.test_network import snap_of
 from tests.charts.test_training import (
     DATA_CHARTS,
@@ -44,6 +45,13 @@ BUILDERS = {
         {"mse": (1.0, 0.0)})),
     "outliers_empty": lambda: charts_landscape.outlier_figure(shapes.OutlierFit(
         np.zeros((0, 1)), np.zeros(0), np.zeros(0, bool), {})),
+    **{f"landscape_{kind}_{style}{'_log' if log else ''}": (
+        lambda kind=kind, style=style, log=log: charts_landscape.landscape_figure(
+            make_landscape(kind), style=style, log_color=log))
+       for kind in ("exact", "random") for style in ("contour", "surface")
+       for log in (False, True)},
+    **{f"demo_{style}": (lambda style=style: charts_landscape.demo_figure(
+        *demo_runs(steps=10), style=style, resolution=12)) for style in ("contour", "surface")},
 }
 
 
