@@ -6,7 +6,7 @@ that follows a live panel's own trigger in the same turn (its feed has ended, a 
 clicked) reaches the server as a rerun of *that fragment*: Play's callback runs, but only the
 fragment is redrawn. The buttons, the sidebar and the run's rebuild wait for a rerun that never
 comes: the run plays (or has already finished) behind a page still showing epoch 0 and an
-enabled Play. Opening a page and pressing Play at once lost the click 4 times in 175 tries in
+enabled Play. Opening a page and pressing Play at once lost the click 4 times in ~220 tries in
 headless Chromium (and once in each of the last full test runs).
 
 :func:`fragment` is ``st.fragment`` with one check first: a fragment run that carries a change
