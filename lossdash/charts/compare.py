@@ -35,7 +35,7 @@ def _run_trace(label, history, x, y, color, log_y, dash=None):
     rows = base.decimate(rows[[x, y]], by=y)
     xs, ys = base.finite(rows[x], rows[y], positive=log_y)
     line = {"color": color, "dash": dash} if dash else {"color": color}
-    return go.Scatter(x=xs, y=ys, name=label, mode="lines", line=line)
+    return {"type": "scatter", "x": xs, "y": ys, "name": label, "mode": "lines", "line": line}
 
 
 def compare_curves(runs, pinned=(), y="train_loss", x="epoch", log_y=False):
@@ -57,22 +57,23 @@ def compare_curves(runs, pinned=(), y="train_loss", x="epoch", log_y=False):
     col = base.x_column(x)
     if y not in Y_COLUMNS:
         raise ValueError(f"compare_curves draws {', '.join(Y_COLUMNS)}, not {y!r}")
-    fig = base.apply_style(go.Figure(), f"Runs compared: {Y_COLUMNS[y]}", col,
-                 f"{Y_COLUMNS[y]} (log scale)" if log_y else Y_COLUMNS[y],
-                 uirevision=f"compare-{col}-{y}-{log_y}")
-    fig.update_yaxes(type="log" if log_y else "linear")
+    y_title = f"{Y_COLUMNS[y]} (log scale)" if log_y else Y_COLUMNS[y]
+    layout = base.plot_layout(f"Runs compared: {Y_COLUMNS[y]}", col, y_title,
+                              yaxis={"type": "log" if log_y else "linear"},
+                              uirevision=f"compare-{col}-{y}-{log_y}")
     pinned = [(p.label, p.history) if hasattr(p, "history") else tuple(p) for p in pinned]
     entries = [(label, h, None) for label, h in runs]
     entries += [(f"{label} (pinned)", h, PINNED_DASH) for label, h in pinned]
+    data = []
     for i, (label, history, dash) in enumerate(entries):
         trace = _run_trace(label, history, col, y, base.palette(i), log_y, dash)
-        if trace is not None and len(trace.x):
-            fig.add_trace(trace)
-    if not fig.data:
-        return base.note(fig, "no steps yet: press Train")
-    if len(fig.data) > base.MANY_ENTRIES:
-        base.legend_below(fig)
-    return fig
+        if trace is not None and len(trace["x"]):
+            data.append(trace)
+    if not data:
+        return base.empty(layout, "no steps yet: press Train")
+    if len(data) > base.MANY_ENTRIES:
+        layout["legend"] = {**layout["legend"], **base.LEGEND_BELOW}
+    return base.figure(data, layout)
 
 
 def sweep_chart(result, log_y=True):
