@@ -89,32 +89,34 @@ def sweep_chart(result, log_y=True):
     log_y : bool
         Log-scale loss axis (losses <= 0 then count as not plottable and are dropped).
     """
-    fig = base.apply_style(go.Figure(), f"LR sweep: training loss after {result.epochs} epochs",
-                 "learning rate (log scale)", "final train loss" + (" (log)" if log_y else ""))
-    fig.update_xaxes(type="log")
-    fig.update_yaxes(type="log" if log_y else "linear")
+    layout = base.plot_layout(f"LR sweep: training loss after {result.epochs} epochs",
+                              "learning rate (log scale)",
+                              "final train loss" + (" (log)" if log_y else ""),
+                              xaxis={"type": "log"}, yaxis={"type": "log" if log_y else "linear"})
     lrs = np.asarray(result.lrs, dtype=float)
     loss = np.asarray(result.final_loss, dtype=float)
     bad = np.asarray(result.diverged, dtype=bool)
     ok = ~bad & np.isfinite(loss) & ((loss > 0) if log_y else True)
+    data = []
     if ok.any():
-        fig.add_trace(go.Scatter(x=lrs[ok], y=loss[ok], name="final loss", mode="lines+markers",
-                                 line={"color": base.COLORS["train"]}, marker={"size": 6}))
+        data.append({"type": "scatter", "x": lrs[ok], "y": loss[ok], "name": "final loss",
+                     "mode": "lines+markers", "line": {"color": base.COLORS["train"]},
+                     "marker": {"size": 6}})
     if bad.any():
         top = _top_edge(loss[ok], log_y)
-        fig.add_trace(go.Scatter(
-            x=lrs[bad], y=np.full(int(bad.sum()), top), name="diverged", mode="markers",
-            marker={"symbol": "x", "size": 10, "color": DIVERGED_COLOR},
-            hovertemplate="lr=%{x:.3g}: diverged<extra></extra>"))
+        data.append({"type": "scatter", "x": lrs[bad], "y": np.full(int(bad.sum()), top),
+                     "name": "diverged", "mode": "markers",
+                     "marker": {"symbol": "x", "size": 10, "color": DIVERGED_COLOR},
+                     "hovertemplate": "lr=%{x:.3g}: diverged<extra></extra>"})
     best = result.best_index
     if best is not None and ok[best]:
-        fig.add_trace(go.Scatter(
-            x=[lrs[best]], y=[loss[best]], name=f"best: lr={lrs[best]:.3g}", mode="markers",
-            marker={"symbol": "star", "size": 16, "color": BEST_COLOR,
-                    "line": {"color": "#000000", "width": 1}}))
-    if not fig.data:
-        return base.note(fig, "no finished sweep")
-    return fig
+        data.append({"type": "scatter", "x": [lrs[best]], "y": [loss[best]],
+                     "name": f"best: lr={lrs[best]:.3g}", "mode": "markers",
+                     "marker": {"symbol": "star", "size": 16, "color": BEST_COLOR,
+                                "line": {"color": "#000000", "width": 1}}})
+    if not data:
+        return base.empty(layout, "no finished sweep")
+    return base.figure(data, layout)
 
 
 def _top_edge(finite_losses, log_y):
