@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import plotly.graph_objects as go
 
 from lossdash.charts import base
 
@@ -161,26 +160,32 @@ def lr_finder_chart(result):
     ----------
     result : lossdash.lrfind.LRFindResult
     """
-    fig = base.apply_style(go.Figure(), "Learning-rate finder", "learning rate (log scale)", "loss")
-    fig.update_xaxes(type="log")
+    layout = base.plot_layout("Learning-rate finder", "learning rate (log scale)", "loss",
+                              xaxis={"type": "log"})
     lrs, losses, smoothed = (np.asarray(a, dtype=float)
                              for a in (result.lrs, result.losses, result.smoothed))
     if lrs.size == 0:
-        return base.note(fig, "the test took no step: the smallest rate already diverged")
+        return base.empty(layout, "the test took no step: the smallest rate already diverged")
     x, y = base.finite(lrs, losses)
-    fig.add_trace(go.Scatter(x=x, y=y, name="loss", mode="lines",
-                             line={"color": base.COLORS["batch"]}, opacity=0.45))
+    data = [{"type": "scatter", "x": x, "y": y, "name": "loss", "mode": "lines",
+             "line": {"color": base.COLORS["batch"]}, "opacity": 0.45}]
     x, y = base.finite(lrs, smoothed)
-    fig.add_trace(go.Scatter(x=x, y=y, name="smoothed loss", mode="lines",
-                             line={"color": base.COLORS["smoothed"]}))
+    data.append({"type": "scatter", "x": x, "y": y, "name": "smoothed loss", "mode": "lines",
+                 "line": {"color": base.COLORS["smoothed"]}})
     span = finder_y_range(losses, smoothed)
     if span is not None:
-        fig.update_yaxes(range=span)
+        layout["yaxis"]["range"] = span
     if math.isfinite(result.suggestion):
-        fig.add_vline(x=result.suggestion, line={"color": BEST_COLOR, "dash": "dash"},
-                      annotation_text=f"suggested lr = {result.suggestion:.3g}",
-                      annotation_position="top left")
-    return fig
+        # What add_vline(annotation_position="top left") made: a line from the bottom to the
+        # top of the plot area at x, and the note at its top, to its left.
+        lr = result.suggestion
+        layout["shapes"] = [{"type": "line", "xref": "x", "x0": lr, "x1": lr,
+                             "yref": "y domain", "y0": 0, "y1": 1,
+                             "line": {"color": BEST_COLOR, "dash": "dash"}}]
+        layout["annotations"] = [{"text": f"suggested lr = {lr:.3g}", "showarrow": False,
+                                  "xref": "x", "x": lr, "xanchor": "right",
+                                  "yref": "y domain", "y": 1, "yanchor": "top"}]
+    return base.figure(data, layout)
 
 
 def stability_marker(fig, lr_max):
