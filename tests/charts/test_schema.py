@@ -6,9 +6,13 @@ import plotly.graph_objects as go
 import pytest
 
 from lossdash.charts import base, dynamics, network
+from lossdash.charts import compare as charts_compare
 from lossdash.charts import landscape as charts_landscape
 from lossdash.charts import training as charts
 from lossdash.explore import shapes
+from lossdash.explore.compare import PinnedRun
+from lossdash.explore.lrfind import LRFindResult
+from tests.charts.test_compare import history, sweep_result
 from tests.charts.test_landscape import demo_runs, make_landscape
 from tests.charts.test_network import snap_of
 from tests.charts.test_training import (
@@ -45,6 +49,23 @@ BUILDERS = {
         {"mse": (1.0, 0.0)})),
     "outliers_empty": lambda: charts_landscape.outlier_figure(shapes.OutlierFit(
         np.zeros((0, 1)), np.zeros(0), np.zeros(0, bool), {})),
+    "compare_curves": lambda: charts_compare.compare_curves(
+        [("sgd", history([3.0, 2.0, 1.0, 0.5])), ("adam", history([3.0, 1.0, 0.2, 0.1]))],
+        [PinnedRun("momentum", history([3.0, 2.5, 2.0, 1.5]), "max_epochs", None)],
+        log_y=True),
+    "compare_curves_many": lambda: charts_compare.compare_curves(  # legend below
+        [(f"run {i}", history([2.0, 1.0])) for i in range(6)], y="loss", x="step"),
+    "compare_curves_empty": lambda: charts_compare.compare_curves([("a", history([]))]),
+    "sweep": lambda: charts_compare.sweep_chart(
+        sweep_result([2.0, 0.5, 0.1, 1e9, np.inf, np.nan], [0, 0, 0, 1, 1, 1])),
+    "sweep_empty": lambda: charts_compare.sweep_chart(sweep_result([], []), log_y=False),
+    "lr_finder": lambda: charts_compare.stability_marker(charts_compare.lr_finder_chart(
+        LRFindResult(np.geomspace(1e-4, 1.0, 5), np.array([1.0, 0.8, 0.3, 0.2, 5.0]),
+                     np.array([1.0, 0.9, 0.6, 0.4, 1.9]), 0.01, "why", "diverged")), 0.05),
+    "lr_finder_no_suggestion": lambda: charts_compare.lr_finder_chart(LRFindResult(
+        np.geomspace(1e-4, 1.0, 3), np.ones(3), np.ones(3), np.nan, "never fell", "end")),
+    "lr_finder_empty": lambda: charts_compare.lr_finder_chart(LRFindResult(
+        np.zeros(0), np.zeros(0), np.zeros(0), np.nan, "diverged at once", "diverged")),
     **{f"landscape_{kind}_{style}{'_log' if log else ''}": (
         lambda kind=kind, style=style, log=log: charts_landscape.landscape_figure(
             make_landscape(kind), style=style, log_color=log))
