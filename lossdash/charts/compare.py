@@ -176,14 +176,15 @@ def lr_finder_chart(result):
     if span is not None:
         layout["yaxis"]["range"] = span
     if math.isfinite(result.suggestion):
-        # What add_vline(annotation_position="top left") made: a line from the bottom to the
-        # top of the plot area at x, and the note at its top, to its left.
+        # A line from the bottom to the top of the plot area at the rate, and the note at its
+        # top, to its left. A shape's x is the rate; an annotation's x on a log axis is its
+        # log10 (add_vline, used before, put the note at 10**lr: at 10 for a suggestion of 1).
         lr = result.suggestion
         layout["shapes"] = [{"type": "line", "xref": "x", "x0": lr, "x1": lr,
                              "yref": "y domain", "y0": 0, "y1": 1,
                              "line": {"color": BEST_COLOR, "dash": "dash"}}]
         layout["annotations"] = [{"text": f"suggested lr = {lr:.3g}", "showarrow": False,
-                                  "xref": "x", "x": lr, "xanchor": "right",
+                                  "xref": "x", "x": math.log10(lr), "xanchor": "right",
                                   "yref": "y domain", "y": 1, "yanchor": "top"}]
     return base.figure(data, layout)
 

@@ -97,7 +97,9 @@ def test_lr_finder_chart_marks_the_suggestion_with_a_vertical_line():
     assert fig.layout.xaxis.type == "log"
     line = fig.layout.shapes[0]
     assert line.x0 == line.x1 == pytest.approx(0.01)
-    assert "suggested lr = 0.01" in fig.layout.annotations[0].text
+    note = fig.layout.annotations[0]
+    assert "suggested lr = 0.01" in note.text
+    assert note.x == pytest.approx(-2)  # on a log axis an annotation's x is log10 of the rate
     low, high = fig.layout.yaxis.range  # both curves whole at the bottom, the blow-up cut
     assert low < 0.2 and 1.0 < high < 1.9
 
