@@ -261,11 +261,12 @@ LEGEND_BELOW = {"orientation": "h", "x": 0.0, "xanchor": "left", "y": 0.0, "yanc
                 "yref": "container"}
 
 
-def legend_below(fig: go.Figure) -> go.Figure:
-    """Move the legend to the bottom of the figure, where its rows push the plot area up
-    instead of climbing over the title (Plotly grows the bottom margin to fit it)."""
-    fig.update_layout(legend=LEGEND_BELOW)
-    return fig
+def legend_below(layout: dict) -> dict:
+    """Move the legend of ``layout`` (a :func:`plot_layout`) to the bottom of the figure, where
+    its rows push the plot area up instead of climbing over the title (Plotly grows the bottom
+    margin to fit it). Returns ``layout``."""
+    layout["legend"] = {**layout.get("legend", {}), **LEGEND_BELOW}
+    return layout
 
 
 NOTE_CHARS = 24  # a note's longest line: fits a half-width chart's plot area at 1024 px

@@ -71,7 +71,7 @@ def compare_curves(runs, pinned=(), y="train_loss", x="epoch", log_y=False):
     if not data:
         return base.empty(layout, "no steps yet: press Train")
     if len(data) > base.MANY_ENTRIES:
-        layout["legend"] = {**layout["legend"], **base.LEGEND_BELOW}
+        base.legend_below(layout)
     return base.figure(data, layout)
 
 

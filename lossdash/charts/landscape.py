@@ -155,7 +155,7 @@ def surface_figure(xs, ys, Z, runs=(), *, style="contour", log_color=False, x_ti
                                   yaxis={**base.NUMBERS, "range": [ys[0], ys[-1]]},
                                   uirevision=uirevision)
         if len(runs) > base.MANY_ENTRIES:
-            layout["legend"] = {**layout["legend"], **base.LEGEND_BELOW}
+            base.legend_below(layout)
         return base.figure(data, layout)
     data = [{"type": "surface", "opacity": 0.85, **grid}]
     # A path lying exactly on the surface hides in it: lift it (and the markers) a little.
@@ -292,13 +292,12 @@ def loss_shape_figure(shapes, which: str = "value") -> go.Figure:
     axis = {"color": "#999999", "width": 1}  # the axes r = 0 and l = 0, across the whole plot
     layout = base.plot_layout(
         title, shapes.x_label, y_title, uirevision="shapes",
-        # below the plot: half a phone's width, and a legend above wraps onto the title
-        legend={**base.look(title)["legend"], **base.LEGEND_BELOW},
         shapes=[{"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y",
                  "y0": 0, "y1": 0, "line": axis},
                 {"type": "line", "xref": "x", "x0": 0, "x1": 0, "yref": "y domain",
                  "y0": 0, "y1": 1, "line": axis}])
-    return base.figure(data, layout)
+    # below the plot: half a phone's width, and a legend above wraps onto the title
+    return base.figure(data, base.legend_below(layout))
 
 
 def _same_curve(a, b) -> bool:
