@@ -163,3 +163,25 @@ def test_a_long_note_is_cut_after_its_colon_and_a_short_one_is_kept():
     lines = base.annotation(long)["text"].split("<br>")
     assert len(lines) > 1 and max(map(len, lines)) <= base.NOTE_CHARS
     assert " ".join(lines) == long
+
+
+def test_a_figure_copies_no_template_and_streams_as_before():
+    """go.Figure deep-copies Plotly's default template (Streamlit's, once streamlit is
+    imported) into a figure that names none; base.figure names an empty one. A live panel
+    strips the template, so what it sends is the same as from the figure built the old way."""
+    import plotly.graph_objects as go
+    import plotly.io as pio
+    import streamlit  # noqa: F401  (its template becomes Plotly's default, as in the app)
+
+    from lossdash.charts.stream import FigureStream
+
+    assert pio.templates.default == "streamlit"
+    data = [{"type": "scatter", "x": np.arange(5.0), "y": np.arange(5.0) ** 2, "name": "a"}]
+    layout = {**base.look("Loss"), "xaxis": {"title": {"text": "step"}}}
+    fig = base.figure(data, layout)
+    assert fig.to_plotly_json()["layout"]["template"] == {}
+    old = go.Figure(data=data, layout=layout, _validate=False)
+    assert old.to_plotly_json()["layout"]["template"]  # the copy base.figure avoids
+    new_msg, old_msg = FigureStream().message(fig), FigureStream().message(old)
+    assert new_msg.pop("gen") != old_msg.pop("gen")  # each stream's own id
+    assert new_msg == old_msg
