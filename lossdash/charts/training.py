@@ -36,6 +36,7 @@ VAL_MARKER = "x"
 MAX_EVAL_MARKERS = 100  # train/val loss lines show a marker per evaluation up to this many
 MAX_LINES = 20  # parameter trajectories: more lines than this are unreadable
 MAX_SCATTER = 2500  # points per data set in a scatter: keeps a figure under 300 kB
+WEBGL_POINTS = 1000  # a live decision boundary draws more points than this with WebGL
 MAX_SNAPSHOTS = 120  # heatmap columns in weight_distributions (~5 px each, sent live)
 MAX_LAYERS = 6  # weight-distribution subplots
 PARAM_COLUMN = re.compile(r"^\w+\[\d+(,\d+)*\]$")  # "W1[0,0]", "b1[0]"
@@ -570,9 +571,10 @@ def decision_boundary(train, val, proba: Callable[[np.ndarray], np.ndarray],
     mean, which the title then says). It returns P(class 1), shape (m,) or (m, 1), or class
     probabilities (m, k). The heatmap shows P(class 1) with the 0.5 contour when k <= 2, and
     the predicted class ``argmax_k p_k`` otherwise. Training points are circles, validation
-    points crosses, coloured by class. ``webgl`` draws the points with WebGL (``scattergl``):
-    a live chart redrawn many times a second then spends half the time (the points are the
-    costliest part of an SVG redraw).
+    points crosses, coloured by class. ``webgl`` draws more than ``WEBGL_POINTS`` points with
+    WebGL (``scattergl``): thousands of points are the costliest part of an SVG redraw. Fewer
+    stay SVG: a live panel redraws only the field between frames (``live.js``), and a WebGL
+    context costs ~85 ms of the page's core every time the chart is mounted (a view switch).
     """
     shown = _shown(train, val)
     d = shown[0][2][0].shape[1]
@@ -585,8 +587,9 @@ def decision_boundary(train, val, proba: Callable[[np.ndarray], np.ndarray],
     gx, gy, G = boundary_grid(train, val, resolution, feature_ranges)
     p = np.asarray(proba(G), dtype=float).reshape(len(G), -1)
     data = _proba_traces(gx, gy, p) if p.shape[1] <= 2 else _class_map(gx, gy, p)
+    many = sum(points[2][0] for _, _, points in shown) > WEBGL_POINTS
     data += _class_traces(shown, _class_labels(train, val), lambda X, y: X[:, 1],
-                          "scattergl" if webgl else "scatter")
+                          "scattergl" if webgl and many else "scatter")
     layout = base.plot_layout(title, x_title, y_title, xaxis={"range": [gx[0], gx[-1]]},
                      yaxis={"range": [gy[0], gy[-1]]})
     # Five or more legend entries would run into the title: they go under the plot instead.

@@ -31,7 +31,8 @@ BUILDERS = {
     "decision_boundary": lambda: charts.decision_boundary(
         make_data(task="classification"), make_data(task="classification"), sigmoid_proba),
     "decision_boundary_webgl": lambda: charts.decision_boundary(
-        make_data(task="classification"), None, sigmoid_proba, webgl=True),
+        make_data(n=charts.WEBGL_POINTS + 1, task="classification"), None, sigmoid_proba,
+        webgl=True),
     "weight_distributions": lambda: charts.weight_distributions(
         np.arange(5), np.random.default_rng(0).normal(size=(5, 12)), LAYOUT),
     "sharpness": lambda: dynamics.sharpness_chart([1, 2, 3], [1.0, 2.0, 3.0], [1, 2, 3],

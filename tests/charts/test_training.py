@@ -345,6 +345,18 @@ def sigmoid_proba(G):
     return 1.0 / (1.0 + np.exp(-(G[:, 0] - 2.0 * G[:, 1])))
 
 
+@pytest.mark.parametrize("n, kind", [(50, "scatter"), (charts.WEBGL_POINTS, "scatter"),
+                                     (charts.WEBGL_POINTS + 1, "scattergl")])
+def test_a_live_boundary_draws_its_points_with_webgl_only_when_there_are_many(n, kind):
+    """WebGL pays for a context on every mount (~85 ms of the page's core here, per view
+    switch) and a few hundred points draw as fast in SVG; thousands do not."""
+    train = make_data(n=n, task="classification")
+    fig = charts.decision_boundary(train, None, sigmoid_proba, resolution=10, webgl=True)
+    assert {t.type for t in fig.data if t.type.startswith("scatter")} == {kind}
+    still = charts.decision_boundary(train, None, sigmoid_proba, resolution=10)
+    assert {t.type for t in still.data if t.type.startswith("scatter")} == {"scatter"}
+
+
 def test_decision_boundary_heatmap_is_proba_on_the_grid():
     train = make_data(task="classification")
     fig = charts.decision_boundary(train, None, sigmoid_proba, resolution=30)
