@@ -538,6 +538,7 @@ function renderLegend(state) {
     else {
       if (/square/.test(entry.symbol)) swatch.style.borderRadius = "0";
       if (/open/.test(entry.symbol)) swatch.classList.add("ld-open");
+      if (/^(x|cross)/.test(entry.symbol)) swatch.classList.add("ld-cross"); // validation points
     }
     const name = document.createElement("span");
     name.className = "ld-legend-name";

@@ -161,6 +161,21 @@ def test_a_legend_entry_hides_and_shows_its_curve(dash):
     dash.page.wait_for_function(f"name => ({visible})(name) !== 'legendonly'", arg=name)
 
 
+def test_the_boundary_legend_draws_each_set_as_its_points_are_drawn(dash):
+    """Training points are dots and validation points crosses, in the chart (SVG: a few
+    hundred points need no WebGL context) and in the panel's HTML legend under it."""
+    dash.open(MOONS_SLOW)
+    dash.wait_charts("Loss")
+    box = dash.page.locator('[data-chart="fast/model"]')
+    box.scroll_into_view_if_needed()  # live charts draw once in view
+    expect(box.locator(".scatterlayer .point").first).to_be_attached()
+    expect(box.locator(".gl-container canvas")).to_have_count(0)
+    items = box.locator(".ld-legend-item")
+    expect(items).to_have_count(4)
+    for i in range(4):
+        crossed = "ld-cross" in items.nth(i).locator(".ld-swatch").get_attribute("class")
+        assert crossed == ("(val)" in items.nth(i).inner_text()), items.nth(i).inner_text()
+
 def test_every_view_draws_with_the_pages_one_plotly_js(dash):
     """The Train view's timeline and the Loss shapes view draw live panels: Streamlit's own
     Plotly element (which loads and parses a second plotly.js) is never used."""
