@@ -44,9 +44,34 @@ def changed_outside() -> bool:
     return False
 
 
-def fragment(body, run_every=None):
-    """``st.fragment(body, run_every=...)``, rerunning the whole page instead when the run
-    carries a change made outside the fragment (see the module's docstring)."""
+def rerun_alone() -> bool:
+    """Is the code running in a fragment rerun by itself (its timer, a click in it), rather
+    than as part of a run of the page or of an enclosing fragment?
+
+    Such a run redraws only what the page already holds; a run of the page, or of the
+    fragment around this one, redraws it whole. Where Streamlit's thread state no longer says
+    which fragment is running, any fragment run counts.
+    """
+    ctx = get_script_run_ctx()
+    if ctx is None or not ctx.fragment_ids_this_run:
+        return False
+    try:
+        from streamlit.runtime.scriptrunner_utils.script_run_context import ThreadState
+
+        return ThreadState.get().fragment_id in ctx.fragment_ids_this_run
+    except (ImportError, AttributeError):  # another Streamlit's internals
+        return True
+
+
+def fragment(body, run_every=None, key=None):
+    """``st.fragment(body, run_every=..., key=...)``, rerunning the whole page instead when
+    the run carries a change made outside the fragment (see the module's docstring).
+
+    A ticking fragment (``run_every``) is another fragment to Streamlit than the same body
+    still: the page keeps a fragment's timer until a run of the page, or of an enclosing
+    fragment that no longer draws it, drops the fragment. So when an enclosing fragment
+    (the Train view) redraws a panel that has stopped ticking (Pause), its timer stops too.
+    """
 
     @functools.wraps(body)
     def checked(*args, **kwargs):
@@ -54,4 +79,6 @@ def fragment(body, run_every=None):
             st.rerun(scope="app")
         return body(*args, **kwargs)
 
-    return st.fragment(checked, run_every=run_every)
+    if run_every:
+        checked.__qualname__ = f"{checked.__qualname__}.ticking"
+    return st.fragment(checked, run_every=run_every, key=key)

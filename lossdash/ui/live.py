@@ -26,7 +26,7 @@ import streamlit as st
 
 from lossdash.charts import captions
 from lossdash.charts.stream import FigureStream
-from lossdash.ui import feed
+from lossdash.ui import feed, fragments
 
 HERE = Path(__file__).resolve().parent
 APP_DIR = HERE.parents[1]  # where app.py is: Streamlit serves APP_DIR/static at /app/static
@@ -121,11 +121,9 @@ def _resync(ids):
 
 
 def fragment_rerun() -> bool:
-    """Is this a fragment's own rerun (a live tick), not a run of the whole page?"""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    ctx = get_script_run_ctx()
-    return bool(ctx is not None and ctx.fragment_ids_this_run)
+    """Is this a panel's own fragment rerun (a live tick), not a run of the whole page or of
+    the view around the panel (a click on Pause)?"""
+    return fragments.rerun_alone()
 
 
 def frame(charts, metrics=(), progress=None, whole=None) -> dict:

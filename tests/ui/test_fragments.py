@@ -8,6 +8,7 @@ check reads), so they fail if a Streamlit upgrade moves them.
 
 from __future__ import annotations
 
+import contextvars
 from types import SimpleNamespace
 
 import pytest
@@ -89,3 +90,50 @@ def test_a_run_of_the_whole_page_needs_no_check(run_of):
 def test_outside_a_script_run_there_is_nothing_to_check(monkeypatch):
     monkeypatch.setattr(fragments, "get_script_run_ctx", lambda: None)
     assert not fragments.changed_outside()
+
+
+def test_a_fragment_reruns_alone_only_when_it_is_the_one_rerun(monkeypatch):
+    """The Train view reruns as a fragment with the live panels inside it: a panel drawn in
+    that run is drawn as part of a bigger run (whole figures), not as its own tick."""
+    contextvars.copy_context().run(_check_rerun_alone, monkeypatch)  # a script thread's state
+
+
+def _check_rerun_alone(monkeypatch):
+    from streamlit.runtime.scriptrunner_utils.script_run_context import ThreadState
+
+    def run_of(*fragment_ids):
+        ctx = SimpleNamespace(fragment_ids_this_run=list(fragment_ids))
+        monkeypatch.setattr(fragments, "get_script_run_ctx", lambda: ctx)
+
+    ThreadState.initialize()
+    run_of()  # a run of the page
+    with ThreadState.scoped(fragment_id="fast"):
+        assert not fragments.rerun_alone()
+    run_of("train")  # the view reruns: the view itself, then the panel inside it
+    with ThreadState.scoped(fragment_id="train"):
+        assert fragments.rerun_alone()
+    with ThreadState.scoped(fragment_id="fast"):
+        assert not fragments.rerun_alone()
+    run_of("fast")  # the panel's own tick
+    with ThreadState.scoped(fragment_id="fast"):
+        assert fragments.rerun_alone()
+
+
+def test_a_ticking_fragment_is_another_fragment_than_the_same_body_still(monkeypatch):
+    """Streamlit names a fragment after its function: the ticking one gets its own name, so
+    a rerun of the view that draws the panel still drops the ticking one and its timer."""
+    made = []
+    monkeypatch.setattr(fragments.st, "fragment",
+                        lambda fn, run_every=None, key=None: made.append(
+                            (fn.__qualname__, run_every, key)) or fn)
+
+    def panel():
+        return "drawn"
+
+    assert fragments.fragment(panel, run_every=0.5)() == "drawn"
+    fragments.fragment(panel)
+    fragments.fragment(panel, key="train")
+    ticking, still, keyed = made
+    assert ticking[0] != still[0] and ticking[1] == 0.5 and still[1] is None
+    assert keyed == (still[0], None, "train")
+    assert panel.__qualname__ == still[0]  # the body itself keeps its name
