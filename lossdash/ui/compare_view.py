@@ -27,6 +27,7 @@ TICK_SECONDS = 0.25
 def _use_lr(lr):
     """Button callback: put ``lr`` into the sidebar's learning rate (before it is drawn)."""
     st.session_state["lr"] = float(f"{lr:.3g}")
+    st.rerun()  # the whole page, not the view: the sidebar shows the rate, the run is rebuilt
 
 
 # --------------------------------------------------------------------------- compare

@@ -15,6 +15,7 @@ def start(key):
         ss[name] = value
     ss["lesson"] = key
     st.query_params["lesson"] = key
+    st.rerun()  # the whole page: the sidebar shows the lesson's settings, the run is rebuilt
 
 
 def close():

@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from lossdash import config, data, lessons, losses
-from lossdash.ui import background, classroom, guard, sidebar, state, train_view
+from lossdash.ui import background, classroom, fragments, guard, sidebar, state, train_view
 from lossdash.ui import lessons as lessons_view
 from lossdash.ui.text import inert
 
@@ -209,12 +209,31 @@ def body():
     guard.show_messages()
     show_url_notice()
     lessons_view.card()
-    view = st.segmented_control("View", VIEWS, default="Train", key="view", bind="query-params",
-                                label_visibility="collapsed") or "Train"
     run = current_run(cfg, dataset, token, problem)
     guard.show_run_problem(run)
-    if cfg is not None and cfg.dataset == "csv" and st.session_state.csv is not None:
-        csv_preview(st.session_state.csv)
+    st.session_state[PAGE] = (cfg, run)
+    fragments.fragment(_views, key=VIEWS_KEY)()
+
+
+PAGE = "page_read"  # session key: the settings and the run the page's last run drew from
+VIEWS_KEY = "views"  # the views' fragment
+
+
+@guard.fragment("The view")
+def _views():
+    """The view picker and the chosen view, as one fragment: switching views, and a click in
+    a view, rerun this part alone. The sidebar and the header above are not sent again (the
+    sidebar is half of the page's elements, and the browser redraws every element a run
+    sends). The settings are the ones the page's last run read from the sidebar; a callback
+    that changes them (a lesson's Start, "Use" a rate, "Use best") reruns the page itself."""
+    ss = st.session_state
+    cfg, run = ss[PAGE]
+    if fragments.rerun_alone():  # the page's own run drew these above the views
+        guard.show_messages()
+    view = st.segmented_control("View", VIEWS, default="Train", key="view", bind="query-params",
+                                label_visibility="collapsed") or "Train"
+    if cfg is not None and cfg.dataset == "csv" and ss.csv is not None:
+        csv_preview(ss.csv)
     if view == "Lessons":
         lessons_view.render()
     elif view == "Train":

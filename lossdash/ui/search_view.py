@@ -150,6 +150,7 @@ def _use_best(settings, label):
     for name, value in settings.items():
         ss[name] = value
     ss.search_applied = label
+    st.rerun()  # the whole page, not the view: the sidebar shows them, the run is rebuilt
 
 
 # --------------------------------------------------------------------------- results

@@ -229,6 +229,21 @@ def test_after_a_step_the_landscape_arrives_without_a_rerun_of_the_page(dash):
     expect(dash.exceptions()).to_have_count(0)
 
 
+def test_a_view_switch_reruns_the_views_alone(dash):
+    """Switching views redraws the view, not the sidebar and the header above it."""
+    page = dash.page
+    page.add_init_script(COUNT_FULL_RUNS)
+    dash.open("max_epochs=50")
+    before = page.evaluate("window.__sidebarSent")
+    assert before >= 1
+    page.get_by_role("radio", name="Loss shapes", exact=True).click()
+    expect(page.locator('[data-chart="shape_values"] .js-plotly-plot')).to_have_count(1)
+    page.get_by_role("radio", name="Train", exact=True).click()
+    expect(dash.button("Play")).to_be_enabled()
+    dash.wait_idle()
+    assert page.evaluate("window.__sidebarSent") == before
+    expect(dash.exceptions()).to_have_count(0)
+
 def test_play_and_pause_rerun_the_train_view_alone(dash):
     """Play, Pause and Step redraw the Train view, not the sidebar: half of the page's
     elements, which the browser re-rendered on every click (Pause took 0.8-1 s to answer)."""

@@ -29,6 +29,16 @@ def test_a_search_streams_its_results_into_the_page(dash):
     expect(points).not_to_have_count(0)  # the trials themselves, not an empty-chart note
     table = dash.page.get_by_test_id("stDataFrame")
     expect(table).to_have_count(1)
-    expect(dash.page.get_by_role("button", name=re.compile(r"^Use best: trial \d"))).to_be_enabled()
+    use = dash.page.get_by_role("button", name=re.compile(r"^Use best: trial \d"))
+    expect(use).to_be_enabled()
+    # "Use best" puts the trial's settings into the sidebar: the whole page reruns, not only
+    # the view the button is in, so the sidebar's inputs show them
+    lr = dash.page.get_by_test_id("stSidebar").get_by_label("Learning rate", exact=True)
+    before = lr.input_value()
+    use.click()
+    expect(dash.page.get_by_text(re.compile(r"The sidebar now holds the settings of trial \d"))
+           ).to_be_visible()
+    dash.wait_idle()
+    assert lr.input_value() != before  # a random log-uniform rate, never the default exactly
     expect(dash.exceptions()).to_have_count(0)
     expect(dash.errors()).to_have_count(0)
