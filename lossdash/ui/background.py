@@ -23,7 +23,6 @@ from lossdash.ui import feed, guard
 from lossdash.ui.turns import TURNS
 
 CHUNK_SECONDS = 0.02  # the longest the draw waits for the lock
-YIELD_SECONDS = 0.05  # the longest a chunk waits for the run's frames being built
 ORPHAN_SECONDS = 10.0  # no frame drawn for this long: nobody is watching, pause
 RATE_WINDOW_SECONDS = 1.0  # steps/s is measured over windows this long
 
@@ -65,7 +64,6 @@ def _loop(run):
             run.playing = False
             break
         limit = run.speed_limit
-        run.waiting.wait(YIELD_SECONDS)  # a frame being built for a viewer goes first
         with TURNS, run.lock:
             if not run.playing:
                 break

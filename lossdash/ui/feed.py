@@ -233,8 +233,7 @@ async def _serve(request) -> Response:
                         headers={"Cache-Control": "no-store"})
     whole = request.query_params.get("whole") == "1"
     build = functools.partial(_frame, feed, run, whole)
-    with run.waiting:  # its training stands back until the frame is built
-        body = await asyncio.wrap_future(_workers.submit(build)) if _workers else build()
+    body = await asyncio.wrap_future(_workers.submit(build)) if _workers else build()
     return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
 
 

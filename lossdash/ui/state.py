@@ -17,7 +17,6 @@ import streamlit as st
 from lossdash import config
 from lossdash.config import RunConfig
 from lossdash.ui import background, heap
-from lossdash.ui.turns import Waiting
 
 LIVE_FIELDS = frozenset({"lr", "schedule", "step_size", "gamma", "decay", "max_epochs"})
 RESET_FIELDS = tuple(f.name for f in fields(RunConfig) if f.name not in LIVE_FIELDS)
@@ -46,7 +45,6 @@ class LiveRun:
     built: dict = field(default_factory=dict)  # name -> (inputs, figure or numbers) last built
     problem: str | None = None  # why the training thread stopped, if it failed (lossdash.ui.guard)
     plane: config.Plane | None = None  # the rows in the original plane, for the charts
-    waiting: Waiting = field(default_factory=Waiting)  # frames being built: training stands back
 
 
 def init_state():

@@ -51,33 +51,3 @@ class Turns:
 
 
 TURNS = Turns()  # the process's training chunks and live frames, two at a time
-
-
-class Waiting:
-    """How many people wait on a run right now (its live frames being built), so its training
-    thread can stand back until they are answered: ``with run.waiting: <build a frame>``.
-
-    A frame needs the core for ~10-20 ms, but shared with a training thread that wants it all
-    (Python hands the GIL over every 5 ms, and back at every call that releases it), it took
-    ~110 ms to answer: that, not the page, held the fast panel to ~8 frames a second.
-    """
-
-    def __init__(self):
-        self._n = 0
-        self._clear = threading.Condition()
-
-    def __enter__(self):
-        with self._clear:
-            self._n += 1
-        return self
-
-    def __exit__(self, *exc):
-        with self._clear:
-            self._n -= 1
-            if not self._n:
-                self._clear.notify_all()
-
-    def wait(self, timeout: float) -> bool:
-        """Wait until nobody waits (at most ``timeout`` seconds); True if nobody does."""
-        with self._clear:
-            return self._clear.wait_for(lambda: self._n == 0, timeout)

@@ -117,17 +117,3 @@ def test_many_runs_take_turns_and_each_one_trains():
             background.stop(run)
         background.TURNS = real_turns
     assert most[0] <= 2  # never more chunks at once than the turns' slots
-
-
-def test_training_stands_back_while_a_frame_of_its_run_is_built(monkeypatch):
-    """A viewer waits on a frame (``run.waiting``): no training chunk starts meanwhile (up to
-    ``YIELD_SECONDS``, here longer than the test), and training goes on once it is built."""
-    monkeypatch.setattr(background, "YIELD_SECONDS", 60.0)
-    run = live_run(dataset="moons", loss="bce", batch_size=8, max_epochs=100_000)
-    run.speed_limit = None
-    with run.waiting:
-        background.start(run)
-        time.sleep(0.3)  # the thread runs, and must not train
-        assert run.trainer.step_count == 0 and run.thread.is_alive()
-    wait_until(lambda: run.trainer.step_count > 50)
-    background.stop(run)

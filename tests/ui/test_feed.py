@@ -17,13 +17,9 @@ from tests.ui.test_app import button, start
 
 
 class Run:
-    """Stands in for a LiveRun: what the route touches (weakly held, ``last_seen``,
-    ``waiting``)."""
+    """Stands in for a LiveRun: what the route touches (weakly held, ``last_seen``)."""
 
     last_seen = 0.0
-
-    def __init__(self):
-        self.waiting = turns.Waiting()
 
 
 def request(token, whole=False):
@@ -81,15 +77,6 @@ def test_a_frame_waits_for_its_turn_with_the_training_chunks(feeds, monkeypatch)
         assert not built.wait(0.3)  # the frame waits, not built alongside the chunk
         one.__exit__(None, None, None)
         assert answer.result(timeout=10)[0] == 200 and built.is_set()
-
-
-def test_the_run_stands_back_while_its_frame_is_built(feeds):
-    """While a frame is built for a viewer, its run's training thread waits (run.waiting)."""
-    run, seen = Run(), []
-    add(feeds, run, lambda r, w: seen.append(r.waiting.wait(0)) or {})
-    assert serve("tok")[0] == 200
-    assert seen == [False]  # someone waited while it was built
-    assert run.waiting.wait(0)  # and nobody once it was sent
 
 
 def test_an_unknown_token_is_refused(feeds):

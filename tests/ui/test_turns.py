@@ -36,25 +36,3 @@ def test_two_slots_let_two_in_and_queue_the_third():
     turn.__exit__(None, None, None)
     turn.__exit__(None, None, None)
     assert turn._free == 2 and not turn._waiting
-
-
-def test_waiting_is_clear_until_a_frame_is_under_way_and_again_after_the_last():
-    waiting = turns.Waiting()
-    assert waiting.wait(0)
-    with waiting:
-        with waiting:  # two frames of one run at once (fast and slow panel)
-            assert not waiting.wait(0.01)
-        assert not waiting.wait(0.01)
-    assert waiting.wait(0)
-
-
-def test_a_thread_standing_back_is_woken_when_the_frame_is_done():
-    waiting, result = turns.Waiting(), []
-    waiting.__enter__()
-    t = threading.Thread(target=lambda: result.append(waiting.wait(30)))
-    t.start()
-    wait_until(lambda: t.is_alive())
-    assert not result  # still standing back
-    waiting.__exit__(None, None, None)
-    t.join(timeout=10)  # woken by the exit, long before its 30 s
-    assert result == [True]
