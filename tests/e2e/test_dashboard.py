@@ -244,6 +244,21 @@ def test_a_view_switch_reruns_the_views_alone(dash):
     assert page.evaluate("window.__sidebarSent") == before
     expect(dash.exceptions()).to_have_count(0)
 
+def test_the_lr_finders_suggestion_goes_into_the_sidebar(dash):
+    """"Use <rate>" sits in the LR finder view, which reruns alone; the rate it puts into
+    the sidebar's learning rate is shown there (the page reruns)."""
+    page = dash.page
+    dash.open("view=LR+finder")
+    page.get_by_role("button", name="Run the range test").click()
+    use = page.get_by_role("button", name=re.compile(r"^Use \d"))
+    expect(use).to_be_visible(timeout=60_000)
+    rate = use.inner_text().strip().split()[-1]
+    use.click()
+    lr = page.get_by_test_id("stSidebar").get_by_label("Learning rate", exact=True)
+    expect(lr).to_have_value(rate)
+    dash.wait_idle()
+    expect(dash.exceptions()).to_have_count(0)
+
 def test_play_and_pause_rerun_the_train_view_alone(dash):
     """Play, Pause and Step redraw the Train view, not the sidebar: half of the page's
     elements, which the browser re-rendered on every click (Pause took 0.8-1 s to answer)."""

@@ -97,6 +97,17 @@ def test_a_lesson_loads_and_trains_to_what_it_promises(dash):
     expect(dash.errors().filter(has_text="diverged").first).to_be_visible()
 
 
+def test_a_lessons_start_button_loads_its_setup_into_the_sidebar(dash):
+    """Start (in the Lessons view, which reruns alone) puts the lesson's settings into the
+    sidebar and opens the Train view with the lesson's card: the whole page reruns."""
+    dash.open("view=Lessons")
+    dash.page.locator(".st-key-lesson_lr_too_large button").first.click()
+    expect(dash.page.get_by_text("Lesson: A learning rate too large")).to_be_visible()
+    expect(dash.button("Play")).to_be_enabled()  # the Train view
+    lr = dash.page.get_by_test_id("stSidebar").get_by_label("Learning rate", exact=True)
+    expect(lr).to_have_value("1")
+    expect(dash.exceptions()).to_have_count(0)
+
 def test_circle_with_squared_inputs_is_solved_by_the_linear_model(dash):
     dash.open("dataset=circle&model=linear&features=x1_sq%2Cx2_sq&speed=max")
     expect(dash.page.get_by_role("button", name="x1²")).to_be_visible()
