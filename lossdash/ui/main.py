@@ -227,6 +227,8 @@ def _views():
     sends). The settings are the ones the page's last run read from the sidebar; a callback
     that changes them (a lesson's Start, "Use" a rate, "Use best") reruns the page itself."""
     ss = st.session_state
+    if PAGE not in ss:  # no run of the page in this session yet: it draws everything
+        st.rerun(scope="app")
     cfg, run = ss[PAGE]
     if fragments.rerun_alone():  # the page's own run drew these above the views
         guard.show_messages()
