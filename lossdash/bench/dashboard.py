@@ -87,6 +87,7 @@ EPOCH = """() => Number(([...document.querySelectorAll('[data-testid="stMetric"]
   ?.querySelector('[data-testid="stMetricValue"]').textContent || '-1').replace(/,/g, ''))"""
 IDLE = "() => document.querySelector('[data-testid=\"stApp\"]')?.dataset.testScriptState" \
        " === 'notRunning'"
+WHOLE = ".st-key-train_end"  # the Train view's last element: drawn after its first chart
 
 
 def _free_port():
@@ -244,6 +245,7 @@ def latencies(page, url):
             page, lambda: page.goto(f"{url}/?{_query(max_epochs='100000')}"),
             "() => !!document.querySelector('[data-chart=\"fast/loss\"] .main-svg')",
             from_input=False))
+        page.wait_for_selector(WHOLE, state="attached")
         page.wait_for_function(IDLE)
         _button(page, "Play").click()
         page.wait_for_function(f"() => ({EPOCH})() > 2")
@@ -280,6 +282,7 @@ def dashboard():
             wire = Wire(page)
             page.goto(f"{url}/?{_query()}")  # warms the server (imports, plotly.js)
             page.wait_for_selector("[data-chart='fast/loss'] .main-svg", timeout=120_000)
+            page.wait_for_selector(WHOLE, state="attached")
             page.wait_for_function(IDLE)
             _button(page, "Play").click()
             page.wait_for_function(f"() => ({EPOCH})() >= 100")  # ~1,000 steps

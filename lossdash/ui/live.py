@@ -153,19 +153,22 @@ def frame(charts, metrics=(), progress=None, whole=None) -> dict:
     return {**assets(), "metrics": list(metrics), "progress": progress, "charts": out}
 
 
-def show(key, data, feed_url=None, every=None, on_click=None, on_ended=None) -> int:
+def show(key, data, feed_url=None, every=None, on_click=None, on_ended=None,
+         on_drawn=None) -> int:
     """Draw (or update) the live panel ``key`` from a :func:`frame`; with ``feed_url`` the
     page fetches the panel's next frames from it itself, one at most every ``every`` seconds
     (``lossdash.ui.feed``). ``on_click`` is called when a point of a clickable chart is
     clicked (``st.session_state[key]["click"]`` holds its ``customdata``); ``on_ended`` when
-    a feed frame says the run is no longer playing. Returns the bytes this frame sent."""
+    a feed frame says the run is no longer playing; ``on_drawn`` once the page has drawn the
+    panel's charts (the first time it is mounted). Returns the bytes this frame sent."""
     data = {**data, "feed": None if feed_url is None else
-            {"url": feed_url, "every_ms": round(1000 * (every or 0))}}
+            {"url": feed_url, "every_ms": round(1000 * (every or 0))},
+            "report_drawn": on_drawn is not None}
     if any(chart.get("msg") for chart in data["charts"]):  # a frame, not a heartbeat
         feed.session().setdefault("live_last", {})[key] = [
             {k: v for k, v in chart.items() if k != "msg"} for chart in data["charts"]]
-    events = {f"on_{name}_change": fn for name, fn in (("click", on_click), ("ended", on_ended))
-              if fn is not None}
+    events = {f"on_{name}_change": fn for name, fn in (("click", on_click), ("ended", on_ended),
+                                                        ("drawn", on_drawn)) if fn is not None}
     _component()(key=key, data=data,
                  on_resync_change=_resync([c["id"] for c in data["charts"]]), **events)
     return len(json.dumps(data))

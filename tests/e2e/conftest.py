@@ -205,9 +205,14 @@ class Dashboard:
         self.app = page.get_by_test_id("stApp")
 
     def open(self, query: str = "") -> Dashboard:
-        """Load ``/?<query>`` and wait until its first script run has finished."""
+        """Load ``/?<query>`` and wait until its script runs have finished: a session's first
+        Train view draws its buttons and fast panel first, and the rest (up to its last
+        element, ``.st-key-train_end``) in the run that follows the fast panel's first draw."""
         self.page.goto(f"{self.base_url}/{'?' + query if query else ''}")
         self.wait_idle()
+        if self.page.locator(".st-key-play").count():
+            expect(self.page.locator(".st-key-train_end")).to_have_count(1)
+            self.wait_idle()
         return self
 
     def wait_idle(self) -> None:

@@ -344,3 +344,31 @@ def test_the_field_under_the_pointer_shows_its_value(dash):
     assert 0 <= float(tip.inner_text().split(": ")[1]) <= 1
     dash.page.mouse.move(box["x"] - 40, box["y"] - 40)  # off the plot
     expect(tip).to_be_hidden()
+
+
+# When the fast panel's loss chart and the view's last element first appear (page clock).
+MARK_FIRST_PAINT = """(() => {
+  window.__marks = {};
+  const mark = (k) => { if (!(k in window.__marks)) window.__marks[k] = performance.now(); };
+  new MutationObserver(() => {
+    if (document.querySelector('[data-chart="fast/loss"] .main-svg')) mark('chart');
+    if (document.querySelector('.st-key-train_end')) mark('end');
+  }).observe(document, {subtree: true, childList: true});
+})()"""
+
+
+def test_a_sessions_first_view_draws_its_first_chart_before_the_rest(dash):
+    """A new session's Train view sends the buttons and the fast panel first, and the rest of
+    the view once the page has drawn that panel's charts: the page's one core renders the
+    chart first, not every element of the view before it."""
+    page = dash.page
+    page.add_init_script(MARK_FIRST_PAINT)
+    dash.open("dataset=moons")  # waits for the whole view
+    marks = page.evaluate("window.__marks")
+    assert marks["chart"] < marks["end"], marks
+    expect(page.get_by_text("Chart options")).to_be_visible()
+    expect(dash.exceptions()).to_have_count(0)
+    dash.button("Step").click()  # and the session's next runs draw the whole view at once
+    expect(dash.metric("Epoch")).to_have_text("1")
+    dash.wait_idle()
+    expect(page.locator(".st-key-train_end")).to_have_count(1)

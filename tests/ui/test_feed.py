@@ -34,6 +34,13 @@ def serve(token, whole=False):
     return response.status_code, json.loads(response.body)
 
 
+@pytest.fixture(autouse=True)
+def mounted_as_before(monkeypatch):
+    """``feed.routes()`` marks the route mounted for the process: undone after each test, so
+    the app tests that follow see no live feed (and draw the Train view whole at once)."""
+    monkeypatch.setattr(feed, "mounted", feed.mounted)
+
+
 @pytest.fixture
 def feeds(monkeypatch):
     """An empty registry for the test."""
