@@ -3,8 +3,8 @@
 The diagnoses come from :mod:`lossdash.explore.diagnose` (pure). A button's callback writes the
 settings the fix changes into session state (the sidebar's widgets show them on the next run),
 resets, rewinds or replays the run when the fix needs it, and leaves a notice saying what it
-did. The callback runs inside the live fragment, so it asks for a whole-page rerun, which the
-sidebar needs to show the new values.
+did. The callback runs inside the live fragment, so it reruns the whole page (``st.rerun()``),
+which the sidebar needs to show the new values.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def act(run, advice):
                             "weights: press Play.")
     else:
         ss.advice_notice = f"{advice.label}: done. The run continues from where it is."
-    ss.advice_rerun = True
+    st.rerun()  # the whole page, not the panel the button is in: the sidebar shows the fix
 
 
 # --------------------------------------------------------------------------- the page
@@ -93,8 +93,6 @@ def show(run, advice, i):
 def render(run, snap, now):
     """The run's outcome and what to do about it (replaces the plain outcome message)."""
     ss = st.session_state
-    if ss.pop("advice_rerun", False):
-        st.rerun(scope="app")  # the sidebar must show the settings a fix changed
     notice = ss.get("advice_notice")
     if notice and snap.status != "running":
         ss.advice_notice = notice = None  # the run has ended: its outcome speaks now

@@ -120,12 +120,6 @@ def _resync(ids):
     return callback
 
 
-def fragment_rerun() -> bool:
-    """Is this a panel's own fragment rerun (a live tick), not a run of the whole page or of
-    the view around the panel (a click on Pause)?"""
-    return fragments.rerun_alone()
-
-
 def frame(charts, metrics=(), progress=None, whole=None) -> dict:
     """The data of one frame: metrics as dicts, progress, and one stream message per chart.
 
@@ -138,7 +132,7 @@ def frame(charts, metrics=(), progress=None, whole=None) -> dict:
     streams = _streams()
     latest = whole is not None
     if whole is None:
-        whole = not fragment_rerun()
+        whole = not fragments.rerun_alone()
     out = []
     for chart in charts:
         stream = streams.get(chart.id)

@@ -143,7 +143,7 @@ def panel(run):
     url = feed.register("net", run, frame, live.lock("net")) if run.playing else None
     if url is None:
         feed.forget("net")
-    beat = url is not None and live.fragment_rerun() and "net_snapshot" in ss
+    beat = url is not None and fragments.rerun_alone() and "net_snapshot" in ss
     if not beat:
         with live.lock("net"):
             data = frame(run)

@@ -342,7 +342,7 @@ def fast_panel(run):
     """The numbers, the loss curve and the model on the data: what a learner watches."""
     ended = keep_thread_in_step(run)
     url, every = feed_of("fast", run)
-    if url and live.fragment_rerun():  # the feed draws; this tick keeps it asking (and the
+    if url and fragments.rerun_alone():  # the feed draws; this tick keeps it asking (and the
         snap = snapshot(run)  # numbers moving, should the feed fail)
         with live.lock("fast"):
             now = numbers_at(run, snap)
@@ -379,7 +379,7 @@ def slow_frame(run, whole=None):
 def slow_panel(run):
     """The weights, the gradients and the landscape: slower-moving, costlier to draw."""
     url, every = feed_of("slow", run)
-    if url and live.fragment_rerun():  # the feed draws; this tick only keeps it asking
+    if url and fragments.rerun_alone():  # the feed draws; this tick only keeps it asking
         live.heartbeat("live-slow", url, every)
     else:
         with live.lock("slow"):
