@@ -341,6 +341,70 @@ def read_config():
     return cfg, dataset, token, problem
 
 
+def drawn(field, values, dataset):
+    """Does the sidebar draw the widget of ``field`` for these settings? (A widget not drawn
+    does not read its URL value: the run uses the default, or what the session holds.)"""
+    if field in ("n_samples", "noise", "data_seed"):
+        return values["dataset"] != "csv"
+    if field == "features":
+        return dataset is not None and dataset.n_features == 2
+    if field == "degree":
+        return dataset is not None and dataset.n_features == 1
+    if field in ("hidden", "activation"):
+        return values["model"] == "mlp"
+    if field in ("momentum", "beta1", "beta2", "alpha", "weight_decay", "adamw_decay"):
+        return field in config.OPTIMIZER_FIELDS[values["optimizer"]]
+    if field == "step_size":
+        return values["schedule"] == "step"
+    if field == "gamma":
+        return values["schedule"] in ("step", "exponential")
+    if field == "decay":
+        return values["schedule"] == "inverse_time"
+    return True
+
+
+def settings_now():
+    """The settings the sidebar's widgets will hold, read before any of them is drawn: what
+    the session holds, else the URL's value (already checked: ``main.check_url_once``), else
+    the default; a widget the sidebar does not draw (:func:`drawn`) reads no URL value.
+    Returns (RunConfig, dataset, token, problem) as :func:`read_config` does, or None where
+    only the widgets can tell (an uploaded CSV). tests/ui/test_first_paint.py checks, link by
+    link, that the widgets drawn afterwards hold these very settings."""
+    ss, url = st.session_state, st.query_params
+    values, from_url = {}, set()
+    for field in RunConfig.__dataclass_fields__:
+        if field in ss:
+            values[field] = ss[field]
+        elif field in url:
+            try:
+                values[field] = config.read_value(field, url[field])
+            except (ValueError, config.ConfigError):
+                return None
+            from_url.add(field)
+    values = {**DEFAULT.to_dict(), **values}
+    if values["dataset"] not in data.GENERATORS:
+        return None
+    name = values["dataset"]
+    try:
+        dataset = generated(name, values["n_samples"], values["noise"], values["data_seed"])
+    except data.DataError:
+        return None
+    for field in from_url:
+        if not drawn(field, values, dataset):
+            values[field] = getattr(DEFAULT, field)
+    if "loss" not in ss and "loss" not in url:
+        values["loss"] = ("mse" if dataset.task == "regression" else
+                          "bce" if dataset.n_classes == 2 else "cross_entropy")
+    cfg = RunConfig(**values)
+    token = ("gen", name, cfg.n_samples, cfg.noise, cfg.data_seed)
+    try:
+        if cfg.model == "mlp":
+            cfg.hidden_sizes()
+    except config.ConfigError as err:
+        return cfg.replace(hidden=DEFAULT.hidden), dataset, token, str(err)
+    return cfg, dataset, token, None
+
+
 # --------------------------------------------------------------------------- share
 @guard.callback("Importing the setup")
 def _import_setup():

@@ -469,14 +469,16 @@ def first_paint():
     The page's one core renders every element a run sends before the live charts' script
     runs (React, in 5 ms slices; Chromium trace of a page load): the charts' first frame came
     3-6 s after the page opened. Without the rest of the view it came ~1.1 s sooner (4.83 ->
-    3.76 s and 4.71 -> 3.56 s, medians of 5, alternating). Without the live feed (``AppTest``)
-    there is no page to report, and the view is drawn whole at once.
+    3.76 s and 4.71 -> 3.56 s, medians of 5, alternating). The sidebar waits too
+    (``main.settings_before_sidebar``). Without the live feed (``AppTest``) there is no page
+    to report, and the view is drawn whole at once.
     """
     return feed.mounted and not st.session_state.get(WHOLE)
 
 
 def _drawn():
-    """The fast panel's charts are on the page: draw the whole page (the rest of the view)."""
+    """The fast panel's charts are on the page: draw the whole page (the sidebar and the rest
+    of the view)."""
     st.session_state[WHOLE] = True
     st.rerun()
 

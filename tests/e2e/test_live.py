@@ -346,26 +346,40 @@ def test_the_field_under_the_pointer_shows_its_value(dash):
     expect(tip).to_be_hidden()
 
 
-# When the fast panel's loss chart and the view's last element first appear (page clock).
+def test_leaving_the_first_view_before_its_chart_still_draws_the_sidebar(dash):
+    """The sidebar waits for the Train view's first chart; a view picked before that chart
+    is drawn (here it never is: plotly.js does not arrive) draws the sidebar itself."""
+    page = dash.page
+    page.route("**/plotly-*.js", lambda route: None)  # never answered
+    page.goto(f"{dash.base_url}/?dataset=moons")
+    page.get_by_role("radio", name="Loss shapes", exact=True).click()
+    expect(page.locator(".st-key-optimizer")).to_be_visible()
+    expect(dash.exceptions()).to_have_count(0)
+
+
+# When the fast panel's loss chart, the view's last element and the sidebar's optimizer first
+# appear (page clock).
 MARK_FIRST_PAINT = """(() => {
   window.__marks = {};
   const mark = (k) => { if (!(k in window.__marks)) window.__marks[k] = performance.now(); };
   new MutationObserver(() => {
     if (document.querySelector('[data-chart="fast/loss"] .main-svg')) mark('chart');
     if (document.querySelector('.st-key-train_end')) mark('end');
+    if (document.querySelector('.st-key-optimizer')) mark('sidebar');
   }).observe(document, {subtree: true, childList: true});
 })()"""
 
 
 def test_a_sessions_first_view_draws_its_first_chart_before_the_rest(dash):
     """A new session's Train view sends the buttons and the fast panel first, and the rest of
-    the view once the page has drawn that panel's charts: the page's one core renders the
-    chart first, not every element of the view before it."""
+    the view and the sidebar once the page has drawn that panel's charts: the page's one core
+    renders the chart first, not every element of the page before it."""
     page = dash.page
     page.add_init_script(MARK_FIRST_PAINT)
     dash.open("dataset=moons")  # waits for the whole view
     marks = page.evaluate("window.__marks")
     assert marks["chart"] < marks["end"], marks
+    assert marks["chart"] < marks["sidebar"], marks  # the sidebar waits for the chart too
     expect(page.get_by_text("Chart options")).to_be_visible()
     expect(dash.exceptions()).to_have_count(0)
     dash.button("Step").click()  # and the session's next runs draw the whole view at once
