@@ -17,4 +17,5 @@ if __name__ == "__main__":  # a session's page (a search's worker processes impo
     main()  # as __mp_main__ and must not draw the app)
 else:  # the server, once
     heap.keep_large_blocks_apart()  # a closed session's large blocks go back to the system
+    heap.freeze_startup()  # the collector no longer walks the imported modules' objects
     app = st.App(__file__, routes=feed.routes(), middleware=[Middleware(asgi.ClosedSockets)])
