@@ -25,6 +25,7 @@ from lossdash.ui.turns import TURNS
 CHUNK_SECONDS = 0.02  # the longest the draw waits for the lock
 ORPHAN_SECONDS = 10.0  # no frame drawn for this long: nobody is watching, pause
 RATE_WINDOW_SECONDS = 1.0  # steps/s is measured over windows this long
+FIRST_RATE_SECONDS = 0.25  # but first over a shorter one: the page shows "–" until then
 
 
 def start(run, session_alive=None):
@@ -34,6 +35,7 @@ def start(run, session_alive=None):
     the run keep training while the tab shows another view.
     """
     run.playing = True
+    run.steps_per_s = 0.0  # not measured yet: a rate from before the pause is not this one's
     if session_alive is not None:
         run.session_alive = session_alive
     run.last_seen = time.perf_counter()
@@ -75,7 +77,7 @@ def _loop(run):
                 credit -= taken
         last = now
         window_steps += taken
-        if now - window_start >= RATE_WINDOW_SECONDS:
+        if now - window_start >= (RATE_WINDOW_SECONDS if run.steps_per_s else FIRST_RATE_SECONDS):
             run.steps_per_s = window_steps / (now - window_start)
             window_start, window_steps = now, 0
         if limit is not None:

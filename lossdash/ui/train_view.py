@@ -224,7 +224,8 @@ def numbers_at(run, snap):
 def metric_entries(run, snap, now):
     label = "Accuracy" if run.train.task == "classification" else "R²"
     has_val = run.val is not None
-    speed = f"{run.steps_per_s:,.0f}" if run.playing else "–"
+    # "–" until the thread has measured its first window (it showed 0 for a second)
+    speed = f"{run.steps_per_s:,.0f}" if run.playing and run.steps_per_s else "–"
     return [
         live.metric("Epoch", f"{int(snap.epoch)}", f"step {snap.step:,}"),
         live.metric("Train loss", _fmt(now.train_loss), "Data loss on all training rows, now."),

@@ -68,9 +68,21 @@ def test_play_trains_and_draws_the_charts(dash):
     expect(dash.metric("Steps/s")).to_have_text("–")
 
     dash.button("Play").click()
+    # every value Steps/s shows in its first 1.5 s of play: "–" until measured, never 0
+    shown = dash.page.evaluate("""async () => {
+      const seen = new Set(), t0 = performance.now();
+      while (performance.now() - t0 < 1500) {
+        await new Promise((r) => requestAnimationFrame(r));
+        const box = [...document.querySelectorAll('[data-testid="stMetric"]')]
+          .find((m) => m.textContent.startsWith('Steps/s'));
+        seen.add(box?.querySelector('[data-testid="stMetricValue"]').textContent);
+      }
+      return [...seen];
+    }""")
+    assert "0" not in shown, shown
 
     assert dash.wait_epoch_above(0) > 0
-    expect(dash.metric("Steps/s")).to_have_text(re.compile(r"^[\d,]+$"))
+    expect(dash.metric("Steps/s")).to_have_text(re.compile(r"^[1-9][\d,]*$"))  # measured, not 0
     for label in ("Train loss", "Validation loss", "Accuracy"):
         expect(dash.metric(label)).to_have_text(re.compile(r"^-?\d"))
     dash.wait_charts(*MLP_CHARTS)
