@@ -85,6 +85,8 @@ SAMPLE = """async (secs) => {
 EPOCH = """() => Number(([...document.querySelectorAll('[data-testid="stMetric"]')]
   .find((m) => m.textContent.startsWith('Epoch'))
   ?.querySelector('[data-testid="stMetricValue"]').textContent || '-1').replace(/,/g, ''))"""
+RATE = r"""() => [...document.querySelectorAll('[data-testid="stMetric"]')]
+  .some((m) => /^Steps\/s[1-9]/.test(m.textContent))"""  # a playing run's measured rate
 IDLE = "() => document.querySelector('[data-testid=\"stApp\"]')?.dataset.testScriptState" \
        " === 'notRunning'"
 WHOLE = ".st-key-train_end"  # the Train view's last element: drawn after its first chart
@@ -249,6 +251,7 @@ def latencies(page, url):
         page.wait_for_function(IDLE)
         _button(page, "Play").click()
         page.wait_for_function(f"() => ({EPOCH})() > 2")
+        page.wait_for_function(RATE)  # so the answer to Pause is the rate going back to '–'
         out["Pause"].append(_timed(
             page, lambda: _button(page, "Pause").click(),
             """() => [...document.querySelectorAll('button')]
