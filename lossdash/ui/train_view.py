@@ -454,6 +454,8 @@ def _view():
     if run is None:
         return
     if fragments.rerun_alone():  # the page's own run drew these above the view
+        if first_paint():  # a click (Play, Step) came before the page reported its chart
+            _drawn()  # the whole page now: this view's reruns never report it
         guard.show_messages()
         guard.show_run_problem(run)
     render(run)

@@ -357,6 +357,21 @@ def test_leaving_the_first_view_before_its_chart_still_draws_the_sidebar(dash):
     expect(dash.exceptions()).to_have_count(0)
 
 
+def test_a_click_before_the_first_chart_still_draws_the_whole_page(dash):
+    """Play pressed before the page has drawn its first chart (here it never does: plotly.js
+    does not arrive): the sidebar and the rest of the view are drawn all the same (they
+    stayed away for good when the page's report of the chart came after the click)."""
+    page = dash.page
+    page.route("**/plotly-*.js", lambda route: None)  # never answered
+    page.goto(f"{dash.base_url}/?dataset=moons&max_epochs=100000")
+    dash.button("Play").click()
+    expect(page.locator(".st-key-optimizer")).to_be_visible()
+    expect(page.locator(".st-key-train_end")).to_have_count(1)
+    expect(dash.button("Pause")).to_be_enabled()  # and the run plays on
+    dash.button("Pause").click()
+    expect(dash.exceptions()).to_have_count(0)
+
+
 # When the fast panel's loss chart, the view's last element and the sidebar's optimizer first
 # appear (page clock).
 MARK_FIRST_PAINT = """(() => {
