@@ -50,8 +50,8 @@ class LiveRun:
 def init_state():
     """Every session key the app uses, set once (Streamlit's guidance: setdefault at the top)."""
     ss = st.session_state
-    if "run" not in ss:  # a new session: a moment to give back what closed ones left
-        heap.release()
+    if "run" not in ss:  # a new session: its memory goes back once it has gone
+        _watch_this_session()
     ss.setdefault("run", None)  # LiveRun or None
     ss.setdefault("csv", None)  # the last good upload: {"token", "name", "frame", "dataset"}
     ss.setdefault("url_checked", False)  # URL parameters are validated once per session
@@ -166,6 +166,15 @@ def sync_run(cfg, dataset, data_token):
     else:
         apply_live_settings(run, cfg)
     return run
+
+
+def _watch_this_session():
+    from streamlit import runtime
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is not None and runtime.exists():
+        heap.watch_session(ctx.session_id, runtime.get_instance().is_active_session)
 
 
 def session_alive():

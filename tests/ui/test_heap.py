@@ -99,3 +99,36 @@ def test_the_server_leaves_its_imports_out_of_every_collection():
     assert int(frozen) >= 0.9 * int(tracked) > 100_000  # Streamlit and Plotly: many objects
     assert int(left) < 0.01 * int(tracked)  # what the collector still walks
     print(f"full collection {float(before) * 1e3:.0f} -> {float(after) * 1e3:.0f} ms")
+
+
+def test_the_memory_of_sessions_goes_back_once_they_have_gone(monkeypatch):
+    """A release shortly after each disconnect (Streamlit drops expired sessions then), and no
+    watching thread once no session is left to follow."""
+    import threading
+
+    released = threading.Event()
+    monkeypatch.setattr(heap, "release", released.set)
+    monkeypatch.setattr(heap, "WATCH_SECONDS", 0.02)
+    connected = {"a", "b"}
+    heap.watch_session("a", connected.__contains__)
+    heap.watch_session("b", connected.__contains__)
+    watcher = heap._watcher
+    assert watcher.is_alive() and not released.wait(0.2)  # both still connected
+    connected.discard("a")
+    assert released.wait(10)
+    assert watcher.is_alive()  # b is still there
+    released.clear()
+
+    def broken(session_id):
+        raise RuntimeError("the runtime is shutting down")
+
+    heap.watch_session("b", broken)  # a runtime that cannot answer: nothing left to follow
+    assert released.wait(10)
+    watcher.join(10)
+    assert not watcher.is_alive() and heap._watcher is None
+    heap.watch_session("c", connected.__contains__)  # a later session: a new watcher
+    later = heap._watcher
+    assert later is not None and later is not watcher
+    connected.clear()
+    later.join(10)
+    assert not later.is_alive() and heap._watcher is None
