@@ -160,12 +160,18 @@ def _timed(page, action, condition, timeout=60_000, from_input=True, rerun=False
     (the address bar changes before the rerun that answers a setting)."""
     if from_input:
         page.evaluate(ARM)
+    from playwright.sync_api import TimeoutError as NoAnswer
+
     start = time.perf_counter()
     action()
-    page.wait_for_function(
-        f"() => {{ const ok = ({'window.__ldRan' if rerun else 'true'}) && ({condition})(); "
-        "if (ok && window.__ldAnswer === null) window.__ldAnswer = performance.now(); "
-        "return ok; }", polling="raf", timeout=timeout)
+    try:
+        page.wait_for_function(
+            f"() => {{ const ok = ({'window.__ldRan' if rerun else 'true'}) && ({condition})(); "
+            "if (ok && window.__ldAnswer === null) window.__ldAnswer = performance.now(); "
+            "return ok; }", polling="raf", timeout=timeout)
+    except NoAnswer as err:  # say which answer never came (a bench run stopped once so)
+        shown = " ".join(condition.split())
+        raise RuntimeError(f"no answer within {timeout / 1000:g} s: {shown[:300]}") from err
     wall = time.perf_counter() - start
     if not from_input:
         return wall
