@@ -79,38 +79,42 @@ def release() -> None:
 # (``python -m lossdash.bench sessions``): with the release at a new session's start instead,
 # which came before the drop, the server kept +47 MB after 10 closed sessions; a collection and
 # a trim after the drop brought it to +21 MB.
-_watched: dict[str, object] = {}  # session id -> active(session_id) -> bool
-_lock = threading.Lock()
-_watcher: threading.Thread | None = None
 
 
-def watch_session(session_id, active) -> None:
-    """Follow the browser session ``session_id`` (``active(session_id)``: is it still
-    connected?). Within ``WATCH_SECONDS`` of its disconnect, :func:`release` runs. The watching
+class Watcher:
+    """Follows browser sessions and calls ``release`` within ``seconds`` of a disconnect; its
     thread runs only while there are sessions to follow."""
-    global _watcher
-    with _lock:
-        _watched[session_id] = active
-        if _watcher is None:
-            _watcher = threading.Thread(target=_watch, name="lossdash-heap", daemon=True)
-            _watcher.start()
 
+    def __init__(self, seconds=WATCH_SECONDS, release=None):
+        self.seconds = seconds
+        self.release = release  # None: this module's release(), looked up when it is due
+        self.sessions: dict[str, object] = {}  # session id -> active(session_id) -> bool
+        self.lock = threading.Lock()
+        self.thread: threading.Thread | None = None
 
-def _watch() -> None:
-    global _watcher
-    while True:
-        time.sleep(WATCH_SECONDS)
-        with _lock:
-            gone = [sid for sid, active in _watched.items() if not _still(active, sid)]
-            for sid in gone:
-                del _watched[sid]
-            last = not _watched
+    def watch(self, session_id, active) -> None:
+        """Follow ``session_id``; ``active(session_id)`` tells whether it is still connected."""
+        with self.lock:
+            self.sessions[session_id] = active
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._run, name="lossdash-heap",
+                                               daemon=True)
+                self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.seconds)
+            with self.lock:
+                gone = [sid for sid, active in self.sessions.items() if not _still(active, sid)]
+                for sid in gone:
+                    del self.sessions[sid]
+                last = not self.sessions
+                if last:
+                    self.thread = None  # a session starting now starts another thread
+            if gone:
+                (self.release or release)()
             if last:
-                _watcher = None  # a session starting now starts another watcher
-        if gone:
-            release()
-        if last:
-            return
+                return
 
 
 def _still(active, session_id) -> bool:
@@ -118,3 +122,12 @@ def _still(active, session_id) -> bool:
         return bool(active(session_id))
     except Exception:  # a runtime shutting down: nothing left to watch
         return False
+
+
+SESSIONS = Watcher()  # the server's
+
+
+def watch_session(session_id, active) -> None:
+    """Follow the browser session ``session_id`` (``active(session_id)``: is it still
+    connected?): :func:`release` runs within ``WATCH_SECONDS`` of its disconnect."""
+    SESSIONS.watch(session_id, active)

@@ -101,34 +101,33 @@ def test_the_server_leaves_its_imports_out_of_every_collection():
     print(f"full collection {float(before) * 1e3:.0f} -> {float(after) * 1e3:.0f} ms")
 
 
-def test_the_memory_of_sessions_goes_back_once_they_have_gone(monkeypatch):
+def test_the_memory_of_sessions_goes_back_once_they_have_gone():
     """A release shortly after each disconnect (Streamlit drops expired sessions then), and no
     watching thread once no session is left to follow."""
     import threading
 
     released = threading.Event()
-    monkeypatch.setattr(heap, "release", released.set)
-    monkeypatch.setattr(heap, "WATCH_SECONDS", 0.02)
+    watcher = heap.Watcher(seconds=0.02, release=released.set)
     connected = {"a", "b"}
-    heap.watch_session("a", connected.__contains__)
-    heap.watch_session("b", connected.__contains__)
-    watcher = heap._watcher
-    assert watcher.is_alive() and not released.wait(0.2)  # both still connected
+    watcher.watch("a", connected.__contains__)
+    watcher.watch("b", connected.__contains__)
+    thread = watcher.thread
+    assert thread.is_alive() and not released.wait(0.2)  # both still connected
     connected.discard("a")
     assert released.wait(10)
-    assert watcher.is_alive()  # b is still there
+    assert thread.is_alive() and list(watcher.sessions) == ["b"]  # b is still there
     released.clear()
 
     def broken(session_id):
         raise RuntimeError("the runtime is shutting down")
 
-    heap.watch_session("b", broken)  # a runtime that cannot answer: nothing left to follow
+    watcher.watch("b", broken)  # a runtime that cannot answer: nothing left to follow
     assert released.wait(10)
-    watcher.join(10)
-    assert not watcher.is_alive() and heap._watcher is None
-    heap.watch_session("c", connected.__contains__)  # a later session: a new watcher
-    later = heap._watcher
-    assert later is not None and later is not watcher
+    thread.join(10)
+    assert not thread.is_alive() and watcher.thread is None
+    watcher.watch("c", connected.__contains__)  # a later session: a new thread
+    later = watcher.thread
+    assert later is not None and later is not thread
     connected.clear()
     later.join(10)
-    assert not later.is_alive() and heap._watcher is None
+    assert not later.is_alive() and watcher.thread is None
