@@ -17,10 +17,10 @@ no more after the next 10.
 
 :func:`freeze_startup` is about time, not memory: a full collection of the garbage collector
 walks every object the server holds, and most of them are the modules it imported (Streamlit,
-Plotly, pandas). Moved out of the collector's sight once, after the imports, a session's
-first run (which collects: :func:`release`) took 3-10 ms for it instead of 72-90 ms, in
-``python -m lossdash.bench dashboard``'s server; the collections Python starts by itself
-while a run plays shrink the same way.
+Plotly, pandas). Moved out of the collector's sight once, after the imports, a full
+collection (:func:`release`, which then ran at a session's start) took 3-10 ms instead of
+72-90 ms in ``python -m lossdash.bench dashboard``'s server; the collections Python starts by
+itself while a run plays shrink the same way.
 """
 
 from __future__ import annotations
