@@ -258,8 +258,7 @@ def _views():
     view = st.segmented_control("View", VIEWS, default="Train", key="view", bind="query-params",
                                 label_visibility="collapsed") or "Train"
     if view != "Train" and ss.get(SIDEBAR_LATER):  # left before the Train view's first chart
-        ss[train_view.WHOLE] = True
-        st.rerun(scope="app")  # the sidebar now: only the Train view reports that chart
+        train_view.draw_whole()  # the sidebar now: only the Train view reports that chart
     if cfg is not None and cfg.dataset == "csv" and ss.csv is not None:
         csv_preview(ss.csv)
     if view == "Lessons":

@@ -98,6 +98,11 @@ def generated(name, n_samples, noise, seed):
     return data.generate(name, n_samples=n_samples, noise=noise, seed=seed)
 
 
+def generated_token(name, n_samples, noise, seed):
+    """What names a generated data set in a run's key (``state.run_key``)."""
+    return ("gen", name, n_samples, noise, seed)
+
+
 @st.cache_data(max_entries=4, show_spinner=False)
 def read_upload(raw):
     """An uploaded CSV's bytes as a DataFrame (raises DataError with the reason)."""
@@ -198,7 +203,7 @@ def data_section():
         except data.DataError as err:
             st.error(inert(err))
             dataset = None
-        token = ("gen", name, n, noise, seed)
+        token = generated_token(name, n, noise, seed)
         if dataset is not None:
             inputs_panel.preview(name, dataset)
             inputs_panel.engineered_inputs(dataset)
@@ -210,6 +215,13 @@ def data_section():
 
 
 # --------------------------------------------------------------------------- model and loss
+def default_loss(dataset):
+    """The loss the sidebar offers first for ``dataset`` (None: no data yet)."""
+    if dataset is None or dataset.task == "regression":
+        return "mse"
+    return "bce" if dataset.n_classes == 2 else "cross_entropy"
+
+
 def model_section(dataset):
     st.header("Model")
     kind = st.radio(
@@ -227,9 +239,7 @@ def model_section(dataset):
 
     st.header("Loss")
     options = config.compatible_losses(dataset) if dataset is not None else losses.names()
-    default = "mse" if dataset is None or dataset.task == "regression" else (
-        "bce" if dataset.n_classes == 2 else "cross_entropy")
-    name = select("Loss", "loss", options, default=default,
+    name = select("Loss", "loss", options, default=default_loss(dataset),
                   help="Only the losses that fit the data's task are offered.")
     loss = losses.get(name)
     st.latex(r"\small " + loss.latex)  # small: the sidebar is narrower than most formulas
@@ -312,6 +322,17 @@ def optimizer_section():
     return lr_note
 
 
+def checked(cfg):
+    """``(cfg, None)``, or, when its hidden layers do not parse, ``(cfg with the default
+    hidden layers, the problem)``: what a first run uses while the user fixes them."""
+    try:
+        if cfg.model == "mlp":
+            cfg.hidden_sizes()
+    except config.ConfigError as err:
+        return cfg.replace(hidden=DEFAULT.hidden), str(err)
+    return cfg, None
+
+
 def read_config():
     """Draw the sidebar; returns (RunConfig, dataset or None, token, problem or None).
 
@@ -327,14 +348,7 @@ def read_config():
         for f in RunConfig.__dataclass_fields__
         if f in st.session_state
     }
-    cfg = RunConfig(**{**DEFAULT.to_dict(), **values})
-    problem = None
-    try:
-        if cfg.model == "mlp":
-            cfg.hidden_sizes()
-    except config.ConfigError as err:
-        problem = str(err)
-        cfg = cfg.replace(hidden=DEFAULT.hidden)  # what a first run uses while this is fixed
+    cfg, problem = checked(RunConfig(**{**DEFAULT.to_dict(), **values}))
     stability_view.caption(lr_note, cfg, dataset, token)
     with st.sidebar:
         share_section(cfg)
@@ -393,16 +407,10 @@ def settings_now():
         if not drawn(field, values, dataset):
             values[field] = getattr(DEFAULT, field)
     if "loss" not in ss and "loss" not in url:
-        values["loss"] = ("mse" if dataset.task == "regression" else
-                          "bce" if dataset.n_classes == 2 else "cross_entropy")
-    cfg = RunConfig(**values)
-    token = ("gen", name, cfg.n_samples, cfg.noise, cfg.data_seed)
-    try:
-        if cfg.model == "mlp":
-            cfg.hidden_sizes()
-    except config.ConfigError as err:
-        return cfg.replace(hidden=DEFAULT.hidden), dataset, token, str(err)
-    return cfg, dataset, token, None
+        values["loss"] = default_loss(dataset)
+    cfg, problem = checked(RunConfig(**values))
+    token = generated_token(name, cfg.n_samples, cfg.noise, cfg.data_seed)
+    return cfg, dataset, token, problem
 
 
 # --------------------------------------------------------------------------- share

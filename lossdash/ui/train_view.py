@@ -455,7 +455,7 @@ def _view():
         return
     if fragments.rerun_alone():  # the page's own run drew these above the view
         if first_paint():  # a click (Play, Step) came before the page reported its chart
-            _drawn()  # the whole page now: this view's reruns never report it
+            draw_whole()  # now: this view's reruns never report it
         guard.show_messages()
         guard.show_run_problem(run)
     render(run)
@@ -479,11 +479,17 @@ def first_paint():
     return feed.mounted and not st.session_state.get(WHOLE)
 
 
-def _drawn():
-    """The fast panel's charts are on the page: draw the whole page (the sidebar and the rest
-    of the view)."""
+def draw_whole():
+    """End the first paint: rerun the whole page (the sidebar and the rest of the view). Called
+    once the page has drawn the fast panel's charts (``_drawn``), or earlier by a click or a
+    view switch that would leave the page without that report."""
     st.session_state[WHOLE] = True
-    st.rerun()
+    st.rerun(scope="app")
+
+
+def _drawn():
+    """The fast panel's charts are on the page."""
+    draw_whole()
 
 
 def render(run):
