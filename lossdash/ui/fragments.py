@@ -44,6 +44,12 @@ def changed_outside() -> bool:
     return False
 
 
+def fragment_run() -> bool:
+    """Is this run a fragment's (a click in the Train view, a panel's tick), not the page's?"""
+    ctx = get_script_run_ctx()
+    return bool(ctx is not None and ctx.fragment_ids_this_run)
+
+
 def rerun_alone() -> bool:
     """Is the code running in a fragment rerun by itself (its timer, a click in it), rather
     than as part of a run of the page or of an enclosing fragment?

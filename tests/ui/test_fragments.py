@@ -94,7 +94,8 @@ def test_outside_a_script_run_there_is_nothing_to_check(monkeypatch):
 
 def test_a_fragment_reruns_alone_only_when_it_is_the_one_rerun(monkeypatch):
     """The Train view reruns as a fragment with the live panels inside it: a panel drawn in
-    that run is drawn as part of a bigger run (whole figures), not as its own tick."""
+    that run is drawn as part of a bigger run (its whole frame, not a heartbeat), not as its own
+    tick."""
     contextvars.copy_context().run(_check_rerun_alone, monkeypatch)  # a script thread's state
 
 
