@@ -81,6 +81,32 @@ def test_pause_answers_and_the_charts_stay(dash):
     assert dash.page.evaluate(SAMPLE, 0.5)["blanks"] == {}
 
 
+TRAIN_POINTS = """() => document.querySelector('[data-chart="fast/loss"] .js-plotly-plot')
+    .data.find((t) => t.name === 'train loss').x.length"""
+
+
+def test_clicks_in_quick_succession_leave_the_charts_equal_to_the_run(dash):
+    """A click in the Train view sends the charts' changes only (a patch on top of what the
+    page holds); a run cut short by the next click never reaches the page. However the clicks
+    fall, the loss curve ends with one point per epoch (full batch: one step each), and a
+    played stretch between them adds its points too."""
+    dash.open("dataset=moons&batch_size=full&max_epochs=100000&speed=20+steps%2Fs")
+    dash.wait_charts("Loss")
+    for _ in range(8):
+        dash.button("Step").click(no_wait_after=True)
+    dash.wait_idle()
+    dash.wait_epoch_above(0)
+    dash.page.wait_for_function(f"() => ({TRAIN_POINTS})() === {dash.epoch()}", timeout=5000)
+    dash.button("Play").click()
+    epoch = dash.wait_epoch_above(dash.epoch() + 5)
+    dash.button("Pause").click()
+    for _ in range(4):
+        dash.button("Step").click(no_wait_after=True)
+    dash.wait_idle()
+    assert dash.epoch() > epoch
+    dash.page.wait_for_function(f"() => ({TRAIN_POINTS})() === {dash.epoch()}", timeout=5000)
+
+
 def test_the_page_asks_no_other_host(page, app_url):
     """No CDN, no web font, no icon server: everything comes from the lossdash server."""
     from urllib.parse import urlsplit
