@@ -53,7 +53,7 @@ def compare_section(cfg, run):
     st.caption("Every run starts from the same initial weights and sees the same batches as the "
                "sidebar's setup; only what you pick here differs.")
     loss_options = config.compatible_losses(run.train)
-    c = st.columns(4)
+    c = [*st.columns(2), *st.columns(2)]  # two rows: four in one cut the chosen names short
     opts = c[0].multiselect("Optimizers", optimizers.names(), default=["sgd", "adam"],
                             key="cmp_optimizers", bind=URL)
     lrs = c[1].multiselect("Learning rates", LR_GRID, default=[], key="cmp_lrs", bind=URL,
@@ -73,14 +73,14 @@ def compare_section(cfg, run):
         st.error(f"These choices make {n} runs; compare at most {compare.MAX_RUNS} at a time "
                  "(pick fewer optimizers, rates, losses or batch sizes).")
         return
-    b = st.columns([1, 1, 1, 3])
-    start = b[0].button(f"Start {n} run{'s' * (n > 1)}", type="primary",
-                        icon=":material/play_arrow:")
+    b = st.container(horizontal=True, gap="small")  # each button as wide as its label
+    start = b.button(f"Start {n} run{'s' * (n > 1)}", type="primary",
+                     icon=":material/play_arrow:")
     comp = ss.compare
     playing = ss.get("cmp_playing", False)
-    pause = b[1].button("Pause", disabled=comp is None or not playing, icon=":material/pause:")
-    resume = b[2].button("Resume", disabled=comp is None or playing or comp.done,
-                         icon=":material/play_arrow:")
+    pause = b.button("Pause", disabled=comp is None or not playing, icon=":material/pause:")
+    resume = b.button("Resume", disabled=comp is None or playing or comp.done,
+                      icon=":material/play_arrow:")
     if start:
         pinned = comp.pinned if comp is not None else []
         try:

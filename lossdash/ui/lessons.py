@@ -33,10 +33,9 @@ def card():
     if lesson is None:
         return
     with st.container(border=True, key="lesson_card"):
-        head, end = st.columns([6, 1], vertical_alignment="center")
-        head.markdown(f"**Lesson: {lesson.title}**")
-        end.button("Close", icon=":material/close:", on_click=close, key="lesson_close",
-                   width="stretch")
+        head = st.container(horizontal=True, vertical_alignment="center")
+        head.markdown(f"**Lesson: {lesson.title}**", width="stretch")
+        head.button("Close", icon=":material/close:", on_click=close, key="lesson_close")
         st.markdown(f"**Watch.** {lesson.watch}")
         st.markdown(f"**Try.** {lesson.try_next}")
 
@@ -50,7 +49,7 @@ def render():
         with cols[i % 3].container(border=True, height="stretch"):
             st.markdown(f"**{i + 1}. {lesson.title}**")
             st.caption(lesson.watch)
-            left, right = st.columns(2)
-            left.button("Start", icon=":material/school:", key=f"lesson_{lesson.key}",
-                        on_click=start, args=(lesson.key,), type="primary", width="stretch")
-            right.markdown(f"[Link](?lesson={lesson.key})")
+            row = st.container(horizontal=True, vertical_alignment="center")
+            row.button("Start", icon=":material/school:", key=f"lesson_{lesson.key}",
+                       on_click=start, args=(lesson.key,), type="primary")
+            row.markdown(f"[Link](?lesson={lesson.key})", width="content")

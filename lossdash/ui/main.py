@@ -200,9 +200,11 @@ def body():
     check_url_once()
     early = settings_before_sidebar()
     cfg, dataset, token, problem = early or sidebar.read_config()
-    head, mode = st.columns([4, 1], vertical_alignment="bottom")
-    head.title("lossdash")
-    with mode:
+    # a row that wraps, not columns: at 1024 px a fifth of the page cut "Classroom mode" short
+    top = st.container(horizontal=True, horizontal_alignment="distribute",
+                       vertical_alignment="bottom")
+    top.title("lossdash", width="content")
+    with top:
         in_class = classroom.toggle()
     if in_class:
         classroom.apply()

@@ -125,14 +125,14 @@ def _import(run):
 def weights_files(run):
     """Export the current weights (JSON, .npz), or import some to continue from them."""
     model = run.trainer.model
-    c1, c2, c3 = st.columns([1, 1, 2], vertical_alignment="bottom")
-    c1.download_button("Weights (JSON)", data=lambda: weights.to_json(model),
-                       file_name="lossdash_weights.json", mime="application/json",
-                       icon=":material/download:", on_click="ignore")
-    c2.download_button("Weights (.npz)", data=lambda: weights.to_npz(model),
-                       file_name="lossdash_weights.npz", mime="application/octet-stream",
-                       icon=":material/download:", on_click="ignore")
-    c3.file_uploader("Import weights to continue from them", type=["json", "npz"],
+    row = st.container(horizontal=True, gap="small")  # labels whole at every width
+    row.download_button("Weights (JSON)", data=lambda: weights.to_json(model),
+                        file_name="lossdash_weights.json", mime="application/json",
+                        icon=":material/download:", on_click="ignore")
+    row.download_button("Weights (.npz)", data=lambda: weights.to_npz(model),
+                        file_name="lossdash_weights.npz", mime="application/octet-stream",
+                        icon=":material/download:", on_click="ignore")
+    st.file_uploader("Import weights to continue from them", type=["json", "npz"],
                      key="weights_file", on_change=_import, args=(run,))
     kind, text = st.session_state.get("weights_message") or (None, None)
     if kind:

@@ -123,7 +123,8 @@ def controls(run):
 def chart_options():
     """How the loss is drawn; kept in the URL like every other choice."""
     with st.expander("Chart options", icon=":material/tune:"):
-        c1, c2, c3, c4 = st.columns(4)
+        c1, c2 = st.columns(2)  # two rows: four columns cut "Loss landscape" short at 1024 px
+        c3, c4 = st.columns(2)
         c1.toggle("Log-scale loss", value=True, key="log_y", bind="query-params")
         c2.slider("Smoothing", 0.0, 0.99, 0.6, 0.01, key="smoothing", bind="query-params",
                   help="TensorBoard-style exponential moving average of the batch loss.")

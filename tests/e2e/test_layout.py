@@ -16,6 +16,9 @@ from tests.e2e.conftest import APP_TIMEOUT_MS, ARTIFACTS, Dashboard
 
 pytestmark = pytest.mark.e2e
 
+VIEWS = ["Loss shapes", "Compare", "LR finder", "Search", "Lessons"]
+# Streamlit cuts a label too long for its box with an ellipsis (buttons, toggles, checkboxes)
+LABELS = '[data-testid="stMain"] .stMarkdownEllipsis, [data-testid="stMain"] button'
 OPTIMIZERS = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"]
 
 # Elements whose text is cut: wider content than box (buttons, metric labels).
@@ -60,6 +63,16 @@ def test_wide_screens_show_whole_labels_and_titles_clear_of_legends(browser, app
         assert page.evaluate(CUT, ".ld-metric-label") == []
         assert page.evaluate(OVERLAPS) == []
         page.screenshot(path=str(ARTIFACTS / f"layout_{width}.png"))
+        # every view, the paused Train view's timeline included: no label cut short
+        assert page.evaluate(CUT, LABELS) == []
+        for view in VIEWS:
+            page.get_by_role("radio", name=view, exact=True).click()
+            dash.wait_idle()
+            assert (view, page.evaluate(CUT, LABELS)) == (view, [])
+        page.get_by_role("button", name="Start", exact=True).first.click()  # a lesson's card
+        expect(page.locator(".st-key-lesson_card")).to_have_count(1)
+        dash.wait_idle()
+        assert page.evaluate(CUT, LABELS) == []
     finally:
         context.close()
 
