@@ -81,8 +81,22 @@ def test_pause_answers_and_the_charts_stay(dash):
     assert dash.page.evaluate(SAMPLE, 0.5)["blanks"] == {}
 
 
-TRAIN_POINTS = """() => document.querySelector('[data-chart="fast/loss"] .js-plotly-plot')
-    .data.find((t) => t.name === 'train loss').x.length"""
+# The page at rest, its loss curve holding one point per epoch the Epoch metric shows (both
+# read in the same poll: a click's run may still be on its way when the page first looks idle).
+EPOCH_NOW = """() => {
+  const box = [...document.querySelectorAll('[data-testid="stMetric"]')].find(
+    (m) => m.querySelector('[data-testid="stMetricLabel"]')?.textContent.trim() === 'Epoch');
+  return Number(box?.querySelector('[data-testid="stMetricValue"]')?.textContent
+    .replace(/,/g, ''));
+}"""
+CURVE_MATCHES_EPOCH = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const plot = document.querySelector('[data-chart="fast/loss"] .js-plotly-plot');
+  const train = plot?.data?.find((t) => t.name === 'train loss');
+  const epoch = (""" + EPOCH_NOW + """)();
+  return app.dataset.testScriptState === 'notRunning' && train !== undefined && epoch > 0
+    && train.x.length === epoch;
+}"""
 
 
 def test_clicks_in_quick_succession_leave_the_charts_equal_to_the_run(dash):
@@ -92,19 +106,24 @@ def test_clicks_in_quick_succession_leave_the_charts_equal_to_the_run(dash):
     played stretch between them adds its points too."""
     dash.open("dataset=moons&batch_size=full&max_epochs=100000&speed=20+steps%2Fs")
     dash.wait_charts("Loss")
+    for epoch in (1, 2, 3):  # one at a time: each patch holds the points of the last few
+        dash.button("Step").click()
+        dash.page.wait_for_function(
+            f"() => ({CURVE_MATCHES_EPOCH})() && ({EPOCH_NOW})() === {epoch}", timeout=10_000)
     for _ in range(8):
         dash.button("Step").click(no_wait_after=True)
+    dash.page.wait_for_function(CURVE_MATCHES_EPOCH, timeout=10_000)
     dash.wait_idle()
-    dash.wait_epoch_above(0)
-    dash.page.wait_for_function(f"() => ({TRAIN_POINTS})() === {dash.epoch()}", timeout=5000)
+    dash.page.wait_for_function(CURVE_MATCHES_EPOCH, timeout=10_000)
     dash.button("Play").click()
     epoch = dash.wait_epoch_above(dash.epoch() + 5)
     dash.button("Pause").click()
     for _ in range(4):
         dash.button("Step").click(no_wait_after=True)
+    dash.page.wait_for_function(f"() => ({CURVE_MATCHES_EPOCH})() && ({EPOCH_NOW})() > {epoch}",
+                                timeout=10_000)
     dash.wait_idle()
-    assert dash.epoch() > epoch
-    dash.page.wait_for_function(f"() => ({TRAIN_POINTS})() === {dash.epoch()}", timeout=5000)
+    dash.page.wait_for_function(CURVE_MATCHES_EPOCH, timeout=10_000)
 
 
 def test_the_page_asks_no_other_host(page, app_url):
