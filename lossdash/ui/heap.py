@@ -88,14 +88,14 @@ class Watcher:
     def __init__(self, seconds=WATCH_SECONDS, release=None):
         self.seconds = seconds
         self.release = release  # None: this module's release(), looked up when it is due
-        self.sessions: dict[str, object] = {}  # session id -> active(session_id) -> bool
+        self.sessions: dict[str, object] = {}  # session id -> alive() -> bool
         self.lock = threading.Lock()
         self.thread: threading.Thread | None = None
 
-    def watch(self, session_id, active) -> None:
-        """Follow ``session_id``; ``active(session_id)`` tells whether it is still connected."""
+    def watch(self, session_id, alive) -> None:
+        """Follow ``session_id``; ``alive()`` tells whether it is still connected."""
         with self.lock:
-            self.sessions[session_id] = active
+            self.sessions[session_id] = alive
             if self.thread is None:
                 self.thread = threading.Thread(target=self._run, name="lossdash-heap",
                                                daemon=True)
@@ -105,7 +105,7 @@ class Watcher:
         while True:
             time.sleep(self.seconds)
             with self.lock:
-                gone = [sid for sid, active in self.sessions.items() if not _still(active, sid)]
+                gone = [sid for sid, alive in self.sessions.items() if not _still(alive)]
                 for sid in gone:
                     del self.sessions[sid]
                 last = not self.sessions
@@ -117,9 +117,9 @@ class Watcher:
                 return
 
 
-def _still(active, session_id) -> bool:
+def _still(alive) -> bool:
     try:
-        return bool(active(session_id))
+        return bool(alive())
     except Exception:  # a runtime shutting down: nothing left to watch
         return False
 
@@ -127,7 +127,8 @@ def _still(active, session_id) -> bool:
 SESSIONS = Watcher()  # the server's
 
 
-def watch_session(session_id, active) -> None:
-    """Follow the browser session ``session_id`` (``active(session_id)``: is it still
-    connected?): :func:`release` runs within ``WATCH_SECONDS`` of its disconnect."""
-    SESSIONS.watch(session_id, active)
+def watch_session(session_id, alive) -> None:
+    """Follow the browser session ``session_id`` (``alive()``: is it still connected? as
+    ``state.session_alive`` gives): :func:`release` runs within ``WATCH_SECONDS`` of its
+    disconnect."""
+    SESSIONS.watch(session_id, alive)

@@ -169,12 +169,11 @@ def sync_run(cfg, dataset, data_token):
 
 
 def _watch_this_session():
-    from streamlit import runtime
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-    ctx = get_script_run_ctx()
-    if ctx is not None and runtime.exists():
-        heap.watch_session(ctx.session_id, runtime.get_instance().is_active_session)
+    alive = session_alive()
+    if alive is not None:
+        heap.watch_session(get_script_run_ctx().session_id, alive)
 
 
 def session_alive():

@@ -354,7 +354,7 @@ def fast_panel(run):
         with live.lock("fast"):
             data = fast_frame(run)
         live.show("live-fast", data, url, every, on_ended=_ended,
-                  on_drawn=_drawn if first_paint() else None)
+                  on_drawn=draw_whole if first_paint() else None)
     if ended:  # the thread stopped by itself: redraw the buttons
         st.rerun()
 
@@ -482,15 +482,10 @@ def first_paint():
 
 def draw_whole():
     """End the first paint: rerun the whole page (the sidebar and the rest of the view). Called
-    once the page has drawn the fast panel's charts (``_drawn``), or earlier by a click or a
-    view switch that would leave the page without that report."""
+    once the page has drawn the fast panel's charts (its "drawn" trigger), or earlier by a
+    click or a view switch that would leave the page without that report."""
     st.session_state[WHOLE] = True
     st.rerun(scope="app")
-
-
-def _drawn():
-    """The fast panel's charts are on the page."""
-    draw_whole()
 
 
 def render(run):
@@ -501,7 +496,7 @@ def render(run):
     live_fragment("advice", run)
     live_fragment("fast", run)
     if first_paint():
-        return  # the rest once the fast panel has drawn (its "drawn" trigger: _drawn)
+        return  # the rest once the fast panel has drawn (its "drawn" trigger: draw_whole)
     chart_options()
     network_view.render(run)
     live_fragment("slow", run)

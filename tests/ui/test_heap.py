@@ -109,8 +109,8 @@ def test_the_memory_of_sessions_goes_back_once_they_have_gone():
     released = threading.Event()
     watcher = heap.Watcher(seconds=0.02, release=released.set)
     connected = {"a", "b"}
-    watcher.watch("a", connected.__contains__)
-    watcher.watch("b", connected.__contains__)
+    watcher.watch("a", lambda: "a" in connected)
+    watcher.watch("b", lambda: "b" in connected)
     thread = watcher.thread
     assert thread.is_alive() and not released.wait(0.2)  # both still connected
     connected.discard("a")
@@ -118,14 +118,14 @@ def test_the_memory_of_sessions_goes_back_once_they_have_gone():
     assert thread.is_alive() and list(watcher.sessions) == ["b"]  # b is still there
     released.clear()
 
-    def broken(session_id):
+    def broken():
         raise RuntimeError("the runtime is shutting down")
 
     watcher.watch("b", broken)  # a runtime that cannot answer: nothing left to follow
     assert released.wait(10)
     thread.join(10)
     assert not thread.is_alive() and watcher.thread is None
-    watcher.watch("c", connected.__contains__)  # a later session: a new thread
+    watcher.watch("c", lambda: "c" in connected)  # a later session: a new thread
     later = watcher.thread
     assert later is not None and later is not thread
     connected.clear()
